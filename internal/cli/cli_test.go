@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/store"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestLint(t *testing.T) {
+	code, out, _ := run(t, "lint", "../../examples/acme")
+	if code != 0 || out != "ok: 9 teams, 25 services, 12 concerns in 7 files (0 warnings)\n" {
+		t.Errorf("lint examples/acme = %d %q", code, out)
+	}
+
+	dir := t.TempDir()
+	bad := "apiVersion: kiban.dev/v1\nkind: Service\nmetadata:\n  name: checkout\nspec:\n  owner: nobody\n  tier: 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "svc.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "lint", dir)
+	want := filepath.Join(dir, "svc.yaml") + ":6:10: error: spec.owner: owner \"nobody\" is not a team defined in the tree\n1 error, 0 warnings\n"
+	if code != 1 || out != want {
+		t.Errorf("lint broken = %d\n%q\nwant 1\n%q", code, out, want)
+	}
+
+	code, out, _ = run(t, "lint", "-o", "github", dir)
+	if code != 1 || !strings.HasPrefix(out, "::error file="+filepath.Join(dir, "svc.yaml")+",line=6,col=10,title=kiban lint::spec.owner: owner") {
+		t.Errorf("lint -o github = %d %q", code, out)
+	}
+
+	code, out, _ = run(t, "lint", "-o", "json", dir)
+	var rep lintReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("lint -o json: %v\n%s", err, out)
+	}
+	if code != 1 || rep.OK || rep.Errors != 1 || len(rep.Diagnostics) != 1 || rep.Diagnostics[0].Line != 6 || rep.Diagnostics[0].Severity != "error" {
+		t.Errorf("lint -o json = %d %+v", code, rep)
+	}
+
+	if code, _, errOut := run(t, "lint", filepath.Join(dir, "missing")); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("lint of a missing directory = %d %q", code, errOut)
+	}
+}
+
+func TestWho(t *testing.T) {
+	code, out, _ := run(t, "who", "checkout", "--config", "../../examples/acme")
+	if code != 0 || !strings.Contains(out, "owner:     shop-checkout — Checkout & Payments") || !strings.Contains(out, "#team-checkout") || !strings.Contains(out, "Nina Schmidt") {
+		t.Errorf("who checkout = %d\n%s", code, out)
+	}
+
+	code, out, _ = run(t, "who", "payments", "security-patching", "--config", "../../examples/acme", "-o", "json")
+	var got whoServiceJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("who -o json: %v\n%s", err, out)
+	}
+	if code != 0 || got.Owner.Name != "shop-checkout" || got.Team.Name != "sre" || got.Concern == nil || got.Concern.Via != "service" {
+		t.Errorf("who payments security-patching = %d %+v", code, got)
+	}
+
+	code, out, _ = run(t, "who", "--terraform", "module.identity.module.login.aws_lb.main", "--config", "../../examples/acme")
+	if code != 0 || !strings.Contains(out, "service:     login") || !strings.Contains(out, "identity") {
+		t.Errorf("who --terraform = %d\n%s", code, out)
+	}
+
+	for _, args := range [][]string{
+		{"who", "nope", "--config", "../../examples/acme"},
+		{"who", "checkout", "nope", "--config", "../../examples/acme"},
+		{"who", "--config", "../../examples/acme"},
+		{"who", "--account", "000000000000", "--config", "../../examples/acme"},
+	} {
+		if code, _, errOut := run(t, args...); code != 1 || errOut == "" {
+			t.Errorf("%v = %d %q; want exit 1 with a message", args, code, errOut)
+		}
+	}
+}
+
+func TestTokenCreate(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "kiban.db")
+	code, out, errOut := run(t, "token", "create", "--db", db, "--name", "ci", "--role", "editor")
+	if code != 0 {
+		t.Fatalf("token create = %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	secret := lines[len(lines)-1]
+	if !strings.HasPrefix(secret, "kbn_") || strings.Contains(secret, " ") {
+		t.Fatalf("last line %q is not the token alone", secret)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tok, err := st.Authenticate(context.Background(), secret)
+	if err != nil || tok.Name != "ci" || tok.Role != store.RoleEditor {
+		t.Errorf("Authenticate(printed token) = %+v, %v", tok, err)
+	}
+
+	if code, _, errOut := run(t, "token", "create", "--db", db, "--name", "x", "--role", "root"); code != 1 || !strings.Contains(errOut, "role") {
+		t.Errorf("bad role = %d %q", code, errOut)
+	}
+	code, out, _ = run(t, "token", "list", "--db", db)
+	if code != 0 || !strings.Contains(out, "ci") || strings.Contains(out, secret) {
+		t.Errorf("token list = %d\n%s", code, out)
+	}
+	if code, _, _ := run(t, "token", "revoke", "1", "--db", db); code != 0 {
+		t.Errorf("token revoke = %d", code)
+	}
+	if _, err := st.Authenticate(context.Background(), secret); err == nil {
+		t.Error("revoked token still authenticates")
+	}
+}
+
+func TestImportBackstage(t *testing.T) {
+	files, _ := filepath.Glob("../catalog/testdata/backstage/*.yaml")
+	files = append(files, "../catalog/testdata/backstage-org/groups.yaml")
+	code, out, errOut := run(t, append([]string{"import", "backstage"}, files...)...)
+	if code != 0 {
+		t.Fatalf("import = %d: %s", code, errOut)
+	}
+	c, err := catalog.Parse(context.Background(), []catalog.File{{Name: "out.yaml", Data: []byte(out)}})
+	if err != nil {
+		t.Fatalf("imported documents do not load: %v", err)
+	}
+	if len(c.Teams) != 3 || len(c.Services) != 4 {
+		t.Errorf("imported %d teams and %d services; want 3 and 4", len(c.Teams), len(c.Services))
+	}
+	if code, _, errOut := run(t, "import", "backstage", "nope.yaml"); code != 1 || !strings.Contains(errOut, "nope.yaml") {
+		t.Errorf("import of a missing file = %d %q", code, errOut)
+	}
+}
+
+// TestHelpHasExamples checks that every command a user runs has --help
+// with an example.
+func TestHelpHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && c.Example == "" {
+			t.Errorf("%q has no example in --help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			if sub.Name() != "help" && sub.Name() != "completion" {
+				walk(sub)
+			}
+		}
+	}
+	walk(newRoot())
+	code, out, _ := run(t, "lint", "--help")
+	if code != 0 || !strings.Contains(out, "Examples:") {
+		t.Errorf("lint --help = %d\n%s", code, out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeReloadsOnSIGHUP runs kiban serve in-process, changes the tree,
+// sends SIGHUP and sees the new catalog served.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	team := func(name string) string {
+		return "apiVersion: kiban.dev/v1\nkind: Team\nmetadata:\n  name: " + name + "\nspec: {}\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "teams.yaml"), []byte(team("sre")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--config", dir, "--db", "sqlite:" + filepath.Join(t.TempDir(), "k.db"), "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+	}()
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if line := out.String(); strings.Contains(line, "http://") {
+			base = strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/services")
+			break
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve printed no URL; stderr:\n%s", errb.String())
+	}
+	teams := func() int {
+		resp, err := http.Get(base + "/api/v1/catalog")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st struct{ Teams int }
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Teams
+	}
+	if n := teams(); n != 1 {
+		t.Fatalf("%d teams before reload; want 1", n)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "more.yaml"), []byte(team("dba")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && n != 2; time.Sleep(20 * time.Millisecond) {
+		n = teams()
+	}
+	if n != 2 {
+		t.Errorf("%d teams after SIGHUP; want 2", n)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d; stderr:\n%s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kiban.dev/kiban/internal/server/web"
+	"kiban.dev/kiban/internal/store"
+)
+
+func (s *Server) routes(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("POST /-/reload", s.require(store.RoleEditor, s.handleReload))
+
+	// JSON API.
+	mux.HandleFunc("GET /api/v1/catalog", s.handleAPICatalog)
+	mux.HandleFunc("GET /api/v1/teams", s.handleAPITeams)
+	mux.HandleFunc("GET /api/v1/teams/{name}", s.handleAPITeam)
+	mux.HandleFunc("GET /api/v1/services", s.handleAPIServices)
+	mux.HandleFunc("GET /api/v1/services/{name}", s.handleAPIService)
+	mux.HandleFunc("GET /api/v1/concerns", s.handleAPIConcerns)
+	mux.HandleFunc("GET /api/v1/products", s.handleAPIProducts)
+	mux.HandleFunc("GET /api/v1/who", s.handleAPIWho)
+	mux.HandleFunc("GET /api/v1/audit", s.handleAPIAudit)
+	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
+	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
+	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
+	})
+
+	// Web UI.
+	static, _ := fs.Sub(web.Static, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", s.handleServicesPage)
+	mux.HandleFunc("GET /services", s.handleServicesPage)
+	mux.HandleFunc("GET /services/{name}", s.handleServicePage)
+	mux.HandleFunc("GET /teams", s.handleTeamsPage)
+	mux.HandleFunc("GET /teams/{name}", s.handleTeamPage)
+	mux.HandleFunc("GET /who", s.handleWhoPage)
+	mux.HandleFunc("GET /audit", s.handleAuditPage)
+	mux.HandleFunc("/", s.handleNotFoundPage)
+
+	return s.metrics.instrument(securityHeaders(mux))
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error("health: store", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,179 @@
+// Package server is kiban's HTTP server: the web UI, the JSON API, health
+// and metrics. It owns the catalog snapshot and its reloads, so that tests
+// run the whole server in-process while cmd stays a thin wrapper.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/ownership"
+	"kiban.dev/kiban/internal/store"
+)
+
+// Config is what a server needs.
+type Config struct {
+	// ConfigDir is the tree of YAML documents.
+	ConfigDir string
+	Store     *store.Store
+	Logger    *slog.Logger
+	// Registry receives kiban's metrics; nil means a new registry with the
+	// Go and process collectors.
+	Registry *prometheus.Registry
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// snapshot is one loaded catalog with its resolver. It never changes once
+// published.
+type snapshot struct {
+	cat      *catalog.Catalog
+	res      *ownership.Resolver
+	loadedAt time.Time
+}
+
+// loadState is the result of the last reload attempt.
+type loadState struct {
+	at    time.Time
+	err   error               // nil when the last attempt succeeded
+	diags catalog.Diagnostics // errors of the last failed attempt
+}
+
+// Server serves kiban. Create it with New.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.Store
+	now     func() time.Time
+	snap    atomic.Pointer[snapshot]
+	state   atomic.Pointer[loadState]
+	reload  sync.Mutex // one reload at a time
+	handler http.Handler
+	metrics *metrics
+	pages   *pages
+}
+
+// New loads the tree and builds the server. A tree with errors does not
+// stop the server from starting: it serves an empty catalog and shows the
+// errors on every page until a reload succeeds.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, now: cfg.Now}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = newRegistry()
+	}
+	s.metrics = newMetrics(reg, s)
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	empty, _ := catalog.Parse(ctx, nil)
+	s.snap.Store(&snapshot{cat: empty, res: ownership.New(empty)})
+	if err := s.load(ctx); err != nil {
+		s.log.Error("catalog: initial load failed; serving an empty catalog until a reload succeeds", "dir", cfg.ConfigDir, "err", err)
+	}
+	s.handler = s.routes(reg)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) current() *snapshot { return s.snap.Load() }
+
+// load reads the tree and publishes it when it is valid.
+func (s *Server) load(ctx context.Context) error {
+	start := s.now()
+	c, err := catalog.Load(ctx, s.cfg.ConfigDir)
+	st := &loadState{at: start, err: err}
+	var cerr *catalog.Error
+	if errors.As(err, &cerr) {
+		st.diags = cerr.Diagnostics.Errors()
+	}
+	s.state.Store(st)
+	s.metrics.observeLoad(err == nil, s.now().Sub(start))
+	if err != nil {
+		return err
+	}
+	s.snap.Store(&snapshot{cat: c, res: ownership.New(c), loadedAt: start})
+	s.log.Info("catalog loaded", "dir", s.cfg.ConfigDir, "teams", len(c.Teams), "services", len(c.Services),
+		"warnings", len(c.Warnings), "digest", c.Digest, "took", s.now().Sub(start).Round(time.Millisecond))
+	return nil
+}
+
+// catalogSummary is what the audit log keeps about a catalog version.
+type catalogSummary struct {
+	Digest   string `json:"digest"`
+	Teams    int    `json:"teams"`
+	Services int    `json:"services"`
+	Concerns int    `json:"concerns"`
+	Error    string `json:"error,omitempty"`
+}
+
+func summarize(c *catalog.Catalog) catalogSummary {
+	return catalogSummary{Digest: c.Digest, Teams: len(c.Teams), Services: len(c.Services), Concerns: len(c.Concerns)}
+}
+
+// ReloadResult says what a reload did.
+type ReloadResult struct {
+	OK       bool                 `json:"ok"`
+	Changed  bool                 `json:"changed"`
+	Before   catalogSummary       `json:"before"`
+	After    catalogSummary       `json:"after"`
+	Errors   []catalog.Diagnostic `json:"errors,omitempty"`
+	Duration string               `json:"duration"`
+}
+
+// Reload reads the tree again. On success the new snapshot replaces the
+// old one; on failure the old one stays and the errors are returned (and
+// shown on every page). Either way the attempt is written to the audit
+// log under actor.
+func (s *Server) Reload(ctx context.Context, actor string) (ReloadResult, error) {
+	s.reload.Lock()
+	defer s.reload.Unlock()
+	start := s.now()
+	before := summarize(s.current().cat)
+	err := s.load(ctx)
+	after := summarize(s.current().cat)
+	res := ReloadResult{OK: err == nil, Before: before, After: after, Changed: before.Digest != after.Digest,
+		Duration: s.now().Sub(start).Round(time.Microsecond).String()}
+	action := "catalog.reload"
+	if err != nil {
+		action = "catalog.reload_failed"
+		after.Error = err.Error()
+		if st := s.state.Load(); st != nil {
+			res.Errors = st.diags
+		}
+	}
+	b, _ := json.Marshal(before)
+	a, _ := json.Marshal(after)
+	if aerr := s.store.RecordAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Target: "catalog/" + s.cfg.ConfigDir, Before: b, After: a}); aerr != nil {
+		return res, fmt.Errorf("server: reload: audit: %w", aerr)
+	}
+	if err != nil {
+		s.log.Warn("catalog reload failed; keeping the last good catalog", "actor", actor, "err", err)
+	} else {
+		s.log.Info("catalog reloaded", "actor", actor, "changed", res.Changed)
+	}
+	return res, nil
+}
