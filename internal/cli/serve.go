@@ -43,6 +43,7 @@ start.`,
 			if err != nil {
 				return err
 			}
+			slog.SetDefault(log)
 			return runServe(cmd.Context(), cmd, log, dir, db, addr)
 		},
 	}

@@ -389,7 +389,7 @@ func (s *Server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
 		return
-	case err != nil && strings.Contains(err.Error(), "name"):
+	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	case err != nil:

@@ -27,6 +27,8 @@ func loadPages() (*pages, error) {
 		"utc":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"inc":     func(i int) int { return i + 1 },
+		// sameName reports whether a title only repeats the name.
+		"sameName": func(title, name string) bool { return title == "" || strings.EqualFold(title, name) },
 		"initial": func(s string) string {
 			for _, r := range s {
 				return strings.ToUpper(string(r))

@@ -330,8 +330,10 @@ func TestAuth(t *testing.T) {
 	if code, _ := e.do(t, "POST", "/api/v1/tokens", admin, `{"name":"ci","role":"editor"}`); code != http.StatusConflict {
 		t.Errorf("duplicate token name = %d; want 409", code)
 	}
-	if code, _ := e.do(t, "POST", "/api/v1/tokens", admin, `{"name":"bad","role":"root"}`); code != http.StatusBadRequest {
-		t.Errorf("bad role = %d; want 400", code)
+	for _, body := range []string{`{"name":"bad","role":"root"}`, `{"name":"","role":"viewer"}`, `{"name":" x","role":"viewer"}`, `{"nam":"x"}`, `not json`} {
+		if code, resp := e.do(t, "POST", "/api/v1/tokens", admin, body); code != http.StatusBadRequest {
+			t.Errorf("POST /api/v1/tokens %s = %d; want 400: %s", body, code, resp)
+		}
 	}
 	if code, _ := e.do(t, "DELETE", "/api/v1/tokens/"+itoa(created.Token.ID), admin, ""); code != http.StatusNoContent {
 		t.Errorf("revoke = %d; want 204", code)

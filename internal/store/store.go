@@ -76,6 +76,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnauthenticated reports that a token secret is unknown or revoked.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrInvalid reports input the store refuses, such as an empty token
+	// name; the error's text says what was expected.
+	ErrInvalid = errors.New("invalid")
 )
 
 // Connection settings.

@@ -98,10 +98,10 @@ func validateTokenName(name string) error {
 // token that is not revoked; otherwise the error wraps [ErrConflict].
 func (s *Store) CreateToken(ctx context.Context, name string, role Role, actor string) (secret string, tok Token, err error) {
 	if err := validateTokenName(name); err != nil {
-		return "", Token{}, fmt.Errorf("store: create token: %w", err)
+		return "", Token{}, fmt.Errorf("store: create token: %w: %w", ErrInvalid, err)
 	}
 	if role.rank() == 0 {
-		return "", Token{}, fmt.Errorf("store: create token: unknown role %q", role)
+		return "", Token{}, fmt.Errorf("store: create token: %w: unknown role %q", ErrInvalid, role)
 	}
 	if actor == "" {
 		return "", Token{}, errors.New("store: create token: actor is required")
