@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,8 +18,8 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [DIR]",
 		Short: "Validate the tree of YAML documents",
-		Long: `Lint reads every .yaml and .yml file under DIR (default: the current
-directory; hidden files and directories are skipped) and checks kiban and
+		Long: `Lint reads every .yaml and .yml file under DIR (default: $KIBAN_CONFIG,
+else the current directory; hidden files and directories are skipped) and checks kiban and
 Backstage documents: YAML syntax, kinds and fields, owners, duplicate names,
 dangling dependencies and teams, and dependency cycles.
 
@@ -29,7 +31,7 @@ summary. Use -o github in GitHub Actions to annotate the pull request.`,
   kiban lint -o github catalog/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
+			dir := cmp.Or(os.Getenv(envConfig), ".")
 			if len(args) == 1 {
 				dir = args[0]
 			}

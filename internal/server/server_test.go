@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"kiban.dev/kiban/internal/store"
+	"kiban.dev/kiban/internal/testenv"
 )
 
 // copyTree copies examples/acme so that a test can break it.
@@ -54,8 +55,19 @@ type env struct {
 
 func newEnv(t *testing.T, dir string) *env {
 	t.Helper()
+	return newEnvOn(t, dir, "sqlite:"+filepath.Join(t.TempDir(), "kiban.db"))
+}
+
+// forEachStore runs a test on SQLite and on a real PostgreSQL.
+func forEachStore(t *testing.T, dir string, test func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newEnv(t, dir)) })
+	t.Run("postgres", func(t *testing.T) { test(t, newEnvOn(t, dir, testenv.PostgresURL(t))) })
+}
+
+func newEnvOn(t *testing.T, dir, dbURL string) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "kiban.db"))
+	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +285,10 @@ func TestAPITeams(t *testing.T) {
 // TestAuth checks that every state-changing endpoint refuses a missing or
 // wrong token (401), a too-small role (403), and changes nothing then.
 func TestAuth(t *testing.T) {
-	e := newEnv(t, "../../examples/acme")
+	forEachStore(t, "../../examples/acme", testAuth)
+}
+
+func testAuth(t *testing.T, e *env) {
 	viewer, editor, admin := e.token(t, store.RoleViewer), e.token(t, store.RoleEditor), e.token(t, store.RoleAdmin)
 	tokensBefore, _ := e.store.ListTokens(context.Background())
 
