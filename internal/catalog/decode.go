@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"iter"
 	"reflect"
 	"slices"
 	"strconv"
@@ -198,19 +199,8 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 			return
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(m.Values))
-		seen := make(map[string]bool, len(m.Values))
-		for _, mv := range m.Values {
-			key, ok := scalarText(unwrap(mv.Key))
-			if !ok {
-				d.errorf(mv.Key, path, "expected a plain key, found %s", nodeKind(mv.Key))
-				continue
-			}
+		for key, mv := range d.entries(m, path, joinKey) {
 			kp := joinKey(path, key)
-			if seen[key] {
-				d.errorf(mv.Key, kp, "duplicate key %q", key)
-				continue
-			}
-			seen[key] = true
 			ev := reflect.New(v.Type().Elem()).Elem()
 			d.decode(mv.Value, ev, kp)
 			d.keyPos(mv, kp)
@@ -272,23 +262,8 @@ func (d *decoder) decodeStruct(node ast.Node, v reflect.Value, path string) {
 		return
 	}
 	si := structFields(v.Type())
-	seen := make(map[string]bool, len(m.Values))
-	for _, mv := range m.Values {
-		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
-			d.errorf(mv.Key, path, "merge keys (<<) are not supported; write the fields out")
-			continue
-		}
-		key, ok := scalarText(unwrap(mv.Key))
-		if !ok {
-			d.errorf(mv.Key, path, "expected a field name, found %s", nodeKind(mv.Key))
-			continue
-		}
+	for key, mv := range d.entries(m, path, joinField) {
 		fp := joinField(path, key)
-		if seen[key] {
-			d.errorf(mv.Key, fp, "duplicate field %q", key)
-			continue
-		}
-		seen[key] = true
 		fi, ok := si.fields[key]
 		if !ok {
 			if d.strict {
@@ -349,5 +324,33 @@ func (d *decoder) keyPos(mv *ast.MappingValueNode, path string) {
 	switch unwrap(mv.Value).(type) {
 	case *ast.MappingNode, *ast.SequenceNode, *ast.NullNode:
 		d.pos[path] = nodePos(mv.Key)
+	}
+}
+
+// entries yields the keys of a mapping and their entries, reporting (and
+// skipping) merge keys, keys that are not plain scalars and duplicates.
+// join makes a key's path for the messages.
+func (d *decoder) entries(m *ast.MappingNode, path string, join func(path, key string) string) iter.Seq2[string, *ast.MappingValueNode] {
+	return func(yield func(string, *ast.MappingValueNode) bool) {
+		seen := make(map[string]bool, len(m.Values))
+		for _, mv := range m.Values {
+			if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
+				d.errorf(mv.Key, path, "merge keys (<<) are not supported; write the fields out")
+				continue
+			}
+			key, ok := scalarText(unwrap(mv.Key))
+			if !ok {
+				d.errorf(mv.Key, path, "expected a plain key, found %s", nodeKind(mv.Key))
+				continue
+			}
+			if seen[key] {
+				d.errorf(mv.Key, join(path, key), "duplicate key %q", key)
+				continue
+			}
+			seen[key] = true
+			if !yield(key, mv) {
+				return
+			}
+		}
 	}
 }

@@ -200,12 +200,7 @@ func (r *fileResult) parseDoc(file string, body ast.Node) {
 		return
 	}
 	env := envelope{fields: map[string]*ast.MappingValueNode{}}
-	for _, mv := range m.Values {
-		key, _ := scalarText(unwrap(mv.Key))
-		if _, dup := env.fields[key]; dup {
-			d.errorf(mv.Key, key, "duplicate field %q", key)
-			continue
-		}
+	for key, mv := range d.entries(m, "", joinField) {
 		env.fields[key] = mv
 	}
 	start := nodePos(m)
