@@ -218,8 +218,7 @@ func (b *builder) build() (*Catalog, error) {
 				b.errorf(rs.Source, path+".name", "invalid concern name %q; expected lower-case letters, digits, '-', '_' or '.'", x.Name)
 				continue
 			}
-			if prev, dup := c.concerns[x.Name]; dup {
-				_ = prev
+			if _, dup := c.concerns[x.Name]; dup {
 				b.errorf(rs.Source, path+".name", "concern %q is declared twice", x.Name)
 				continue
 			}
@@ -235,7 +234,7 @@ func (b *builder) build() (*Catalog, error) {
 				x.Team = name
 			}
 			c.Concerns = append(c.Concerns, x)
-			c.concerns[x.Name] = &c.Concerns[len(c.Concerns)-1]
+			c.concerns[x.Name] = nil // declared; indexed once the slice is final
 		}
 	}
 	slices.SortFunc(c.Concerns, func(a, b Concern) int { return cmp.Compare(a.Name, b.Name) })
@@ -300,23 +299,26 @@ func (b *builder) build() (*Catalog, error) {
 	b.checkDependencyCycles(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
+	seenProduct := map[string]Source{}
 	for _, p := range b.systems {
-		if prev, dup := c.products[p.Name]; dup {
-			b.errorf(p.Source, "metadata.name", "duplicate system %q; first defined at %s", p.Name, where(prev.Source))
+		if prev, dup := seenProduct[p.Name]; dup {
+			b.errorf(p.Source, "metadata.name", "duplicate system %q; first defined at %s", p.Name, where(prev))
 			continue
 		}
+		seenProduct[p.Name] = p.Source
 		if p.Owner != "" {
 			if name, ok := teamRef(p.Source, "spec.owner", p.Owner, "owner"); ok {
 				p.Owner = name
 			}
 		}
 		c.Products = append(c.Products, p)
-		c.products[p.Name] = &c.Products[len(c.Products)-1]
 	}
 	for _, s := range c.Services {
-		if p := s.Spec.Product; p != "" && c.products[p] == nil {
-			c.Products = append(c.Products, Product{Name: p})
-			c.products[p] = &c.Products[len(c.Products)-1]
+		if p := s.Spec.Product; p != "" {
+			if _, ok := seenProduct[p]; !ok {
+				seenProduct[p] = s.Source
+				c.Products = append(c.Products, Product{Name: p})
+			}
 		}
 	}
 	slices.SortFunc(c.Products, func(a, b Product) int { return cmp.Compare(a.Name, b.Name) })
