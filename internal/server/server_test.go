@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -502,6 +503,54 @@ func TestHealthAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// TestServicesPagination checks that a large catalog is listed a page at a
+// time, with links that keep the filters.
+func TestServicesPagination(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("apiVersion: kiban.dev/v1\nkind: Team\nmetadata: {name: t}\nspec: {}\n")
+	for i := range 450 {
+		fmt.Fprintf(&b, "---\napiVersion: kiban.dev/v1\nkind: Service\nmetadata: {name: svc-%03d}\nspec: {owner: t, tier: %d}\n", i, i%2+1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "all.yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, dir)
+	tests := []struct {
+		path       string
+		rows       int
+		first      string
+		want, none []string
+	}{
+		{"/services", 200, "svc-000", []string{"1–200 of 450", `href="/services?page=2"`}, []string{`rel="prev"`}},
+		{"/services?page=3", 50, "svc-400", []string{"401–450 of 450", `href="/services?page=2"`}, []string{`rel="next"`}},
+		{"/services?tier=1&page=2", 25, "svc-400", []string{"201–225 of 225", "tier=1"}, []string{`rel="next"`}},
+		{"/services?q=svc-01", 10, "svc-010", []string{"10 of 450 services"}, []string{`class="pager"`}},
+	}
+	for _, tt := range tests {
+		code, body := e.do(t, "GET", tt.path, "", "")
+		if code != http.StatusOK {
+			t.Fatalf("GET %s = %d", tt.path, code)
+		}
+		if got := strings.Count(body, "<tr data-service="); got != tt.rows {
+			t.Errorf("GET %s: %d rows; want %d", tt.path, got, tt.rows)
+		}
+		if i := strings.Index(body, "<tr data-service="); i < 0 || !strings.HasPrefix(body[i:], `<tr data-service="`+tt.first+`"`) {
+			t.Errorf("GET %s: first row is not %s", tt.path, tt.first)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s: body lacks %q", tt.path, w)
+			}
+		}
+		for _, w := range tt.none {
+			if strings.Contains(body, w) {
+				t.Errorf("GET %s: body has %q", tt.path, w)
+			}
 		}
 	}
 }

@@ -20,7 +20,14 @@ type servicesPage struct {
 	Products   []catalog.Product
 	Lifecycles []string
 	Filtered   bool
+	// Matches counts the services that match; Services holds one page.
+	Matches          int
+	First, Last      int
+	PrevURL, NextURL string
 }
+
+// servicesPerPage bounds the services table; the filters narrow it.
+const servicesPerPage = 200
 
 type serviceRow struct {
 	*catalog.Service
@@ -37,7 +44,34 @@ func (s *Server) handleServicesPage(w http.ResponseWriter, r *http.Request) {
 		p.QueryError = err.Error()
 	}
 	p.Filtered = q != (serviceQuery{})
-	for _, svc := range filterServices(c, q) {
+	matches := filterServices(c, q)
+	p.Matches = len(matches)
+	page := 1
+	if n, err := strconv.Atoi(r.FormValue("page")); err == nil && n > 1 {
+		page = n
+	}
+	start := min((page-1)*servicesPerPage, len(matches))
+	end := min(start+servicesPerPage, len(matches))
+	if len(matches) > servicesPerPage {
+		p.First, p.Last = start+1, end
+		link := func(n int) string {
+			v := url.Values{}
+			for k, val := range map[string]string{"q": q.Q, "team": q.Team, "product": q.Product, "lifecycle": q.Lifecycle, "tier": r.FormValue("tier")} {
+				if val != "" {
+					v.Set(k, val)
+				}
+			}
+			v.Set("page", strconv.Itoa(n))
+			return "/services?" + v.Encode()
+		}
+		if page > 1 {
+			p.PrevURL = link(page - 1)
+		}
+		if end < len(matches) {
+			p.NextURL = link(page + 1)
+		}
+	}
+	for _, svc := range matches[start:end] {
 		row := serviceRow{Service: svc, OwnerTitle: svc.Spec.Owner, Deps: len(svc.Spec.DependsOn), Used: len(c.Dependents(svc.Name))}
 		if t, ok := c.Team(svc.Spec.Owner); ok {
 			row.OwnerTitle = t.DisplayName()
