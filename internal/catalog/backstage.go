@@ -256,6 +256,12 @@ func (b *builder) convertBackstage() {
 				continue
 			}
 			m := Member{User: uname, Name: strings.TrimSpace(name), Email: u.Spec.Profile.Email}
+			if b.importing && t.Source.Format != "backstage" {
+				// kiban import prints only the Backstage side; say what
+				// the kiban Team needs.
+				b.report(SeverityWarning, u.Source, fmt.Sprintf("spec.memberOf[%d]", i),
+					"%s is a member of team %q, which is a kiban document: add {user: %s} to its spec.members", uname, t.Name, uname)
+			}
 			if j := slices.IndexFunc(t.Spec.Members, func(x Member) bool { return x.User == uname }); j >= 0 {
 				t.Spec.Members[j] = m // listed in the group's spec.members too
 			} else {

@@ -71,6 +71,26 @@ func (c *Catalog) Product(name string) (*Product, bool) {
 	return p, ok
 }
 
+// ClosestService returns the service whose name is nearest to name, for a
+// "did you mean" when name looks like a typo of it or a part of it.
+func (c *Catalog) ClosestService(name string) (string, bool) {
+	best, bestDist := "", 3
+	for _, s := range c.Services {
+		d := editDistance(name, s.Name)
+		if d < bestDist || d == bestDist && best != "" && s.Name < best {
+			best, bestDist = s.Name, d
+		}
+	}
+	if best == "" && len(name) >= 3 {
+		for _, s := range c.Services {
+			if strings.Contains(s.Name, name) {
+				return s.Name, true
+			}
+		}
+	}
+	return best, best != ""
+}
+
 // Dependents returns the services that depend on the named one, sorted.
 func (c *Catalog) Dependents(service string) []string { return c.dependents[service] }
 
@@ -91,6 +111,7 @@ type builder struct {
 	files     int
 	docs      int
 	skipped   int
+	importing bool // converting for kiban import rather than loading a tree
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$`)
@@ -341,7 +362,7 @@ func (b *builder) build() (*Catalog, error) {
 
 	b.diags.Sort()
 	if b.diags.HasErrors() {
-		return nil, &Error{Diagnostics: b.diags}
+		return nil, &Error{Diagnostics: b.diags, Files: b.files, Documents: b.docs}
 	}
 	c.Warnings = b.diags
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/goccy/go-yaml"
 )
@@ -32,16 +33,19 @@ type Converted struct {
 // names (group:default/team-a becomes team-a). Files may also hold kiban
 // documents; only the Backstage ones are converted.
 func ConvertBackstage(ctx context.Context, files []File) (*Converted, error) {
-	var b builder
+	b := builder{importing: true}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
 		r := parseFile(f)
 		b.backstage = append(b.backstage, r.backstage...)
+		// kiban Teams given alongside resolve Users' memberOf.
+		b.teams = append(b.teams, r.teams...)
 		b.diags = append(b.diags, r.diags...)
 	}
 	b.convertBackstage()
+	b.teams = slices.DeleteFunc(b.teams, func(t *Team) bool { return t.Source.Format != "backstage" })
 	norm := func(src Source, path, ref, kind string) string {
 		r, err := ParseEntityRef(ref, kind)
 		if err != nil {

@@ -113,6 +113,8 @@ func (ds Diagnostics) Sort() {
 // warnings included.
 type Error struct {
 	Diagnostics Diagnostics
+	// Files and Documents count what was read.
+	Files, Documents int
 }
 
 func (e *Error) Error() string {

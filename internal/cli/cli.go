@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -59,6 +60,11 @@ JSON API.`,
   kiban serve --config examples/acme`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Commands other than serve log only warnings, in text, so that
+		// their output stays what the user asked for.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+		},
 	}
 	root.AddCommand(newLintCmd(), newWhoCmd(), newImportCmd(), newServeCmd(), newTokenCmd(), newVersionCmd())
 	return root
@@ -81,6 +87,7 @@ func dbFlag(cmd *cobra.Command, url *string) {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

@@ -57,6 +57,10 @@ func TestLint(t *testing.T) {
 		t.Errorf("lint -o json = %d %+v", code, rep)
 	}
 
+	empty := t.TempDir()
+	if code, _, errOut := run(t, "lint", empty); code != 1 || !strings.Contains(errOut, "no .yaml or .yml file under "+empty) {
+		t.Errorf("lint of an empty directory = %d %q; want exit 1: a mistyped path must not pass", code, errOut)
+	}
 	if code, _, errOut := run(t, "lint", filepath.Join(dir, "missing")); code != 1 || !strings.Contains(errOut, "no such file") {
 		t.Errorf("lint of a missing directory = %d %q", code, errOut)
 	}
@@ -82,6 +86,9 @@ func TestWho(t *testing.T) {
 		t.Errorf("who --terraform = %d\n%s", code, out)
 	}
 
+	if code, _, errOut := run(t, "who", "chekout", "--config", "../../examples/acme"); code != 1 || !strings.Contains(errOut, `unknown service "chekout"; did you mean "checkout"?`) {
+		t.Errorf("who chekout = %d %q; want a did-you-mean", code, errOut)
+	}
 	for _, args := range [][]string{
 		{"who", "nope", "--config", "../../examples/acme"},
 		{"who", "checkout", "nope", "--config", "../../examples/acme"},
@@ -143,6 +150,15 @@ func TestImportBackstage(t *testing.T) {
 	}
 	if len(c.Teams) != 3 || len(c.Services) != 4 {
 		t.Errorf("imported %d teams and %d services; want 3 and 4", len(c.Teams), len(c.Services))
+	}
+	// The example's Backstage file names a kiban Team in a User's memberOf:
+	// given together, the import resolves it and says what to add.
+	code, out, errOut = run(t, "import", "backstage", "../../examples/acme/backstage/catalog-info.yaml", "../../examples/acme/teams.yaml")
+	if code != 0 || !strings.Contains(errOut, `warning: spec.memberOf[1]: aivanova is a member of team "membership", which is a kiban document`) {
+		t.Errorf("import of the example = %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(out, "name: sre") || !strings.Contains(out, "name: rewards") {
+		t.Errorf("import printed kiban teams or lost the components:\n%s", out)
 	}
 	if code, _, errOut := run(t, "import", "backstage", "nope.yaml"); code != 1 || !strings.Contains(errOut, "nope.yaml") {
 		t.Errorf("import of a missing file = %d %q", code, errOut)

@@ -69,20 +69,23 @@ func runLint(cmd *cobra.Command, dir, format string) error {
 	c, err := catalog.Load(cmd.Context(), dir)
 	var diags catalog.Diagnostics
 	var cerr *catalog.Error
+	rep := lintReport{OK: c != nil, Diagnostics: []lintDiagnosticJSON{}}
 	switch {
 	case errors.As(err, &cerr):
 		diags = cerr.Diagnostics
+		rep.Files, rep.Documents = cerr.Files, cerr.Documents
 	case err != nil:
 		return err
 	default:
 		diags = c.Warnings
-	}
-	rep := lintReport{OK: c != nil, Diagnostics: []lintDiagnosticJSON{}}
-	rep.Errors, rep.Warnings = len(diags.Errors()), len(diags.Warnings())
-	if c != nil {
 		rep.Files, rep.Documents = c.Files, c.Documents
 		rep.Teams, rep.Services, rep.Concerns = len(c.Teams), len(c.Services), len(c.Concerns)
 	}
+	if rep.Files == 0 {
+		// A mistyped path in CI must not pass as an empty, valid tree.
+		return fmt.Errorf("lint: no .yaml or .yml file under %s", dir)
+	}
+	rep.Errors, rep.Warnings = len(diags.Errors()), len(diags.Warnings())
 	w := cmd.OutOrStdout()
 	switch format {
 	case "json":

@@ -125,7 +125,10 @@ func whoService(w io.Writer, r *ownership.Resolver, service, concern, out string
 	s, owner, err := r.Owner(service)
 	if err != nil {
 		if errors.Is(err, ownership.ErrUnknownService) {
-			return fmt.Errorf("who: %w%s", err, suggestService(r.Catalog(), service))
+			if near, ok := r.Catalog().ClosestService(service); ok {
+				return fmt.Errorf("who: %w; did you mean %q?", err, near)
+			}
+			return fmt.Errorf("who: %w", err)
 		}
 		return fmt.Errorf("who: %w", err)
 	}
@@ -210,19 +213,6 @@ func writeContact(w io.Writer, t teamContact) {
 		}
 		fmt.Fprintf(w, "%s%s\n", label, line)
 	}
-}
-
-func suggestService(c *catalog.Catalog, name string) string {
-	var close []string
-	for _, s := range c.Services {
-		if strings.Contains(s.Name, name) || strings.Contains(name, s.Name) {
-			close = append(close, s.Name)
-		}
-	}
-	if len(close) == 0 || len(close) > 5 {
-		return ""
-	}
-	return "; did you mean " + strings.Join(close, " or ") + "?"
 }
 
 func whoResource(w io.Writer, r *ownership.Resolver, res ownership.Resource, out string) error {

@@ -18,6 +18,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }
 
@@ -207,7 +208,11 @@ func (s *Server) handleAPIService(w http.ResponseWriter, r *http.Request) {
 	snap := s.current()
 	svc, ok := snap.cat.Service(r.PathValue("name"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown service "+strconv.Quote(r.PathValue("name")))
+		msg := "unknown service " + strconv.Quote(r.PathValue("name"))
+		if near, ok := snap.cat.ClosestService(r.PathValue("name")); ok {
+			msg += "; did you mean " + strconv.Quote(near) + "?"
+		}
+		writeError(w, http.StatusNotFound, msg)
 		return
 	}
 	m, _ := snap.res.Matrix(svc.Name)
@@ -310,7 +315,11 @@ func (s *Server) handleAPIWho(w http.ResponseWriter, r *http.Request) {
 func whoService(snap *snapshot, service, concern string) (whoJSON, int, string) {
 	svc, owner, err := snap.res.Owner(service)
 	if err != nil {
-		return whoJSON{}, http.StatusNotFound, err.Error()
+		msg := err.Error()
+		if near, ok := snap.cat.ClosestService(service); ok {
+			msg += "; did you mean " + strconv.Quote(near) + "?"
+		}
+		return whoJSON{}, http.StatusNotFound, msg
 	}
 	out := whoJSON{Service: svc.Name, Team: owner}
 	if concern != "" {
@@ -379,6 +388,10 @@ func (s *Server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "body must be JSON {\"name\": …, \"role\": \"admin|editor|viewer\"}: "+err.Error())
 		return
 	}
+	if err := store.ValidateTokenName(req.Name); err != nil {
+		writeError(w, http.StatusBadRequest, "token "+err.Error())
+		return
+	}
 	role, err := store.ParseRole(req.Role)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -387,10 +400,7 @@ func (s *Server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 	secret, tok, err := s.store.CreateToken(r.Context(), req.Name, role, actor(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, err.Error())
-		return
-	case errors.Is(err, store.ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusConflict, "a token named "+strconv.Quote(req.Name)+" is already active; revoke it first or choose another name")
 		return
 	case err != nil:
 		s.log.Error("create token", "err", err)

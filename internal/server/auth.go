@@ -27,27 +27,47 @@ func actor(ctx context.Context) string {
 	return "anonymous"
 }
 
+// authenticate checks the request's bearer token. It writes the 401 or
+// 500 answer itself and returns ok=false when the request must stop.
+// present is false when the request carries no Authorization header.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (tok store.Token, present, ok bool) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return store.Token{}, false, true
+	}
+	scheme, secret, found := strings.Cut(auth, " ")
+	secret = strings.TrimSpace(secret)
+	if !found || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kiban"`)
+		writeError(w, http.StatusUnauthorized, "malformed Authorization header: send Authorization: Bearer <token>")
+		return store.Token{}, true, false
+	}
+	tok, err := s.store.Authenticate(r.Context(), secret)
+	switch {
+	case errors.Is(err, store.ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kiban", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "invalid or revoked token")
+		return store.Token{}, true, false
+	case err != nil:
+		s.log.Error("authenticate", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot check the token now")
+		return store.Token{}, true, false
+	}
+	return tok, true, true
+}
+
 // require wraps a handler so that it runs only for a valid bearer token
 // whose role allows need: no or a bad token answers 401, a token with too
 // small a role answers 403, and in both cases the handler does not run.
 func (s *Server) require(need store.Role, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		scheme, secret, ok := strings.Cut(auth, " ")
-		if auth == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="kiban"`)
-			writeError(w, http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token> (create one with kiban token create)")
+		tok, present, ok := s.authenticate(w, r)
+		if !ok {
 			return
 		}
-		tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
-		switch {
-		case errors.Is(err, store.ErrUnauthenticated):
-			w.Header().Set("WWW-Authenticate", `Bearer realm="kiban", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "invalid or revoked token")
-			return
-		case err != nil:
-			s.log.Error("authenticate", "err", err)
-			writeError(w, http.StatusInternalServerError, "cannot check the token now")
+		if !present {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kiban"`)
+			writeError(w, http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token> (create one with kiban token create)")
 			return
 		}
 		if !tok.Role.Allows(need) {
@@ -55,5 +75,21 @@ func (s *Server) require(need store.Role, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), tokenKey, tok)))
+	}
+}
+
+// open wraps a read-only API handler that anyone may call. A request that
+// does send a token must send a valid one: a wrong or revoked token is an
+// error (401) rather than silently ignored.
+func (s *Server) open(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, present, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if present {
+			r = r.WithContext(context.WithValue(r.Context(), tokenKey, tok))
+		}
+		h(w, r)
 	}
 }

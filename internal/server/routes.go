@@ -3,6 +3,7 @@ package server
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,19 +21,24 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("POST /-/reload", s.require(store.RoleEditor, s.handleReload))
 
 	// JSON API.
-	mux.HandleFunc("GET /api/v1/catalog", s.handleAPICatalog)
-	mux.HandleFunc("GET /api/v1/teams", s.handleAPITeams)
-	mux.HandleFunc("GET /api/v1/teams/{name}", s.handleAPITeam)
-	mux.HandleFunc("GET /api/v1/services", s.handleAPIServices)
-	mux.HandleFunc("GET /api/v1/services/{name}", s.handleAPIService)
-	mux.HandleFunc("GET /api/v1/concerns", s.handleAPIConcerns)
-	mux.HandleFunc("GET /api/v1/products", s.handleAPIProducts)
-	mux.HandleFunc("GET /api/v1/who", s.handleAPIWho)
-	mux.HandleFunc("GET /api/v1/audit", s.handleAPIAudit)
+	mux.HandleFunc("GET /api/v1/catalog", s.open(s.handleAPICatalog))
+	mux.HandleFunc("GET /api/v1/teams", s.open(s.handleAPITeams))
+	mux.HandleFunc("GET /api/v1/teams/{name}", s.open(s.handleAPITeam))
+	mux.HandleFunc("GET /api/v1/services", s.open(s.handleAPIServices))
+	mux.HandleFunc("GET /api/v1/services/{name}", s.open(s.handleAPIService))
+	mux.HandleFunc("GET /api/v1/concerns", s.open(s.handleAPIConcerns))
+	mux.HandleFunc("GET /api/v1/products", s.open(s.handleAPIProducts))
+	mux.HandleFunc("GET /api/v1/who", s.open(s.handleAPIWho))
+	mux.HandleFunc("GET /api/v1/audit", s.open(s.handleAPIAudit))
 	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
 	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use "+allow)
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
 	})
 
@@ -46,7 +52,14 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /teams/{name}", s.handleTeamPage)
 	mux.HandleFunc("GET /who", s.handleWhoPage)
 	mux.HandleFunc("GET /audit", s.handleAuditPage)
-	mux.HandleFunc("/", s.handleNotFoundPage)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			http.Error(w, r.Method+" is not allowed on "+r.URL.Path+"; use "+allow, http.StatusMethodNotAllowed)
+			return
+		}
+		s.handleNotFoundPage(w, r)
+	})
 
 	return s.metrics.instrument(securityHeaders(mux))
 }
@@ -76,4 +89,22 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// allowed lists the methods that another route serves at the request's
+// path, so that a wrong method answers 405 rather than falling through to
+// the catch-all 404.
+func allowed(mux *http.ServeMux, r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" && pattern != "/api/" {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
 }

@@ -155,16 +155,17 @@ func (s *Server) Reload(ctx context.Context, actor string) (ReloadResult, error)
 	before := summarize(s.current().cat)
 	err := s.load(ctx)
 	after := summarize(s.current().cat)
-	res := ReloadResult{OK: err == nil, Before: before, After: after, Changed: before.Digest != after.Digest,
-		Duration: s.now().Sub(start).Round(time.Microsecond).String()}
 	action := "catalog.reload"
+	var diags []catalog.Diagnostic
 	if err != nil {
 		action = "catalog.reload_failed"
 		after.Error = err.Error()
 		if st := s.state.Load(); st != nil {
-			res.Errors = st.diags
+			diags = st.diags
 		}
 	}
+	res := ReloadResult{OK: err == nil, Before: before, After: after, Changed: before.Digest != after.Digest, Errors: diags,
+		Duration: s.now().Sub(start).Round(time.Microsecond).String()}
 	b, _ := json.Marshal(before)
 	a, _ := json.Marshal(after)
 	if aerr := s.store.RecordAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Target: "catalog/" + s.cfg.ConfigDir, Before: b, After: a}); aerr != nil {

@@ -554,3 +554,40 @@ func TestServicesPagination(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIConventions checks what every API client relies on: methods,
+// tokens on open endpoints, suggestions and readable JSON.
+func TestAPIConventions(t *testing.T) {
+	e := newEnv(t, "../../examples/acme")
+	viewer := e.token(t, store.RoleViewer)
+	tests := []struct {
+		method, path, token string
+		code                int
+		want                string
+	}{
+		{"POST", "/api/v1/teams", "", http.StatusMethodNotAllowed, `"POST is not allowed on /api/v1/teams; use GET"`},
+		{"GET", "/-/reload", "", http.StatusMethodNotAllowed, "use POST"},
+		{"PUT", "/api/v1/tokens/3", "", http.StatusMethodNotAllowed, "use DELETE"},
+		{"GET", "/api/v1/teams", "kbn_not-a-token", http.StatusUnauthorized, "invalid or revoked token"},
+		{"GET", "/api/v1/teams", viewer, http.StatusOK, `"Checkout & Payments"`},
+		{"GET", "/api/v1/services/chekout", "", http.StatusNotFound, `unknown service \"chekout\"; did you mean \"checkout\"?`},
+		{"GET", "/api/v1/who?service=paymnts", "", http.StatusNotFound, `did you mean \"payments\"?`},
+		{"GET", "/services/chekout", "", http.StatusNotFound, "Did you mean checkout?"},
+	}
+	for _, tt := range tests {
+		code, body := e.do(t, tt.method, tt.path, tt.token, "")
+		if code != tt.code || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s = %d %s; want %d with %s", tt.method, tt.path, code, body, tt.code, tt.want)
+		}
+	}
+	admin := e.token(t, store.RoleAdmin)
+	for body, want := range map[string]string{
+		`{"name":"","role":"viewer"}`:           `"token name is required"`,
+		`{"name":"x","role":"root"}`:            `unknown role`,
+		`{"name":"test-admin","role":"viewer"}`: `"a token named \"test-admin\" is already active; revoke it first or choose another name"`,
+	} {
+		if _, resp := e.do(t, "POST", "/api/v1/tokens", admin, body); !strings.Contains(resp, want) || strings.Contains(resp, "store:") {
+			t.Errorf("POST /api/v1/tokens %s = %s; want %s without internal wording", body, resp, want)
+		}
+	}
+}

@@ -116,7 +116,11 @@ func (s *Server) handleServicePage(w http.ResponseWriter, r *http.Request) {
 	snap := s.current()
 	svc, owner, err := snap.res.Owner(r.PathValue("name"))
 	if err != nil {
-		s.notFound(w, r, "No service named "+strconv.Quote(r.PathValue("name"))+" in the catalog.")
+		msg := "No service named " + strconv.Quote(r.PathValue("name")) + " in the catalog."
+		if near, ok := snap.cat.ClosestService(r.PathValue("name")); ok {
+			msg += " Did you mean " + near + "?"
+		}
+		s.notFound(w, r, msg)
 		return
 	}
 	p := servicePage{Service: svc, Owner: owner, HasResources: !svc.Spec.Resources.IsZero()}
@@ -306,6 +310,9 @@ func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) {
 	if len(entries) == q.Limit {
 		v := url.Values{}
 		v.Set("before", strconv.FormatInt(entries[len(entries)-1].ID, 10))
+		if l := r.FormValue("limit"); l != "" {
+			v.Set("limit", l)
+		}
 		for k, val := range map[string]string{"actor": q.Actor, "action": q.Action, "target": q.Target} {
 			if val != "" {
 				v.Set(k, val)

@@ -17,7 +17,8 @@ type AuditEntry struct {
 	// At is when the change was made, in UTC. RecordAudit fills in the
 	// current time when it is zero.
 	At time.Time `json:"at"`
-	// Actor is who made the change, such as "token/ci" or "user/alice".
+	// Actor is who made the change: "token:NAME" for an API token,
+	// "cli:USER" for a command run by USER, "signal:SIGHUP" for a reload.
 	Actor string `json:"actor"`
 	// Action is what was done, as "<kind>.<verb>", such as "token.create".
 	Action string `json:"action"`

@@ -33,7 +33,7 @@ func (r Role) rank() int {
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
 	if r.rank() == 0 {
-		return "", fmt.Errorf("store: unknown role %q (want %s, %s or %s)", s, RoleViewer, RoleEditor, RoleAdmin)
+		return "", fmt.Errorf("unknown role %q; expected %s, %s or %s", s, RoleViewer, RoleEditor, RoleAdmin)
 	}
 	return r, nil
 }

@@ -77,8 +77,9 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// validateTokenName checks that name can name a token.
-func validateTokenName(name string) error {
+// ValidateTokenName checks that name can name a token; its error says
+// what is expected.
+func ValidateTokenName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("name is required")
@@ -97,7 +98,7 @@ func validateTokenName(name string) error {
 // which cannot be retrieved later. The name must not be in use by another
 // token that is not revoked; otherwise the error wraps [ErrConflict].
 func (s *Store) CreateToken(ctx context.Context, name string, role Role, actor string) (secret string, tok Token, err error) {
-	if err := validateTokenName(name); err != nil {
+	if err := ValidateTokenName(name); err != nil {
 		return "", Token{}, fmt.Errorf("store: create token: %w: %w", ErrInvalid, err)
 	}
 	if role.rank() == 0 {
