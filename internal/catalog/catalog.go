@@ -153,28 +153,8 @@ func (b *builder) build() (*Catalog, error) {
 	}
 
 	// Names and duplicates.
-	for _, t := range b.teams {
-		if !b.checkName(t.Source, t.Name) {
-			continue
-		}
-		if prev, dup := c.teams[t.Name]; dup {
-			b.errorf(t.Source, "metadata.name", "duplicate team %q; first defined at %s", t.Name, where(prev.Source))
-			continue
-		}
-		c.teams[t.Name] = t
-		c.Teams = append(c.Teams, t)
-	}
-	for _, s := range b.services {
-		if !b.checkName(s.Source, s.Name) {
-			continue
-		}
-		if prev, dup := c.services[s.Name]; dup {
-			b.errorf(s.Source, "metadata.name", "duplicate service %q; first defined at %s", s.Name, where(prev.Source))
-			continue
-		}
-		c.services[s.Name] = s
-		c.Services = append(c.Services, s)
-	}
+	c.Teams = indexByName(b, "team", b.teams, c.teams)
+	c.Services = indexByName(b, "service", b.services, c.services)
 
 	// teamRef resolves a reference to a team (kiban name or Backstage
 	// entity reference) or reports why it cannot.
@@ -366,6 +346,35 @@ func (b *builder) build() (*Catalog, error) {
 	}
 	c.Warnings = b.diags
 	return c, nil
+}
+
+// document is what Team and Service share for indexing.
+type document interface {
+	*Team | *Service
+	identity() (string, Source)
+}
+
+func (t *Team) identity() (string, Source)    { return t.Name, t.Source }
+func (s *Service) identity() (string, Source) { return s.Name, s.Source }
+
+// indexByName keeps the documents with valid, unique names, in index and
+// in the returned list, and reports the others.
+func indexByName[T document](b *builder, kind string, docs []T, index map[string]T) []T {
+	var out []T
+	for _, d := range docs {
+		name, src := d.identity()
+		if !b.checkName(src, name) {
+			continue
+		}
+		if prev, dup := index[name]; dup {
+			_, prevSrc := prev.identity()
+			b.errorf(src, "metadata.name", "duplicate %s %q; first defined at %s", kind, name, where(prevSrc))
+			continue
+		}
+		index[name] = d
+		out = append(out, d)
+	}
+	return out
 }
 
 func (b *builder) checkName(src Source, name string) bool {

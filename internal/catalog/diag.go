@@ -66,21 +66,15 @@ func (d Diagnostic) String() string {
 type Diagnostics []Diagnostic
 
 // Errors returns the findings of error severity.
-func (ds Diagnostics) Errors() Diagnostics {
-	var out Diagnostics
-	for _, d := range ds {
-		if d.Severity == SeverityError {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func (ds Diagnostics) Errors() Diagnostics { return ds.of(SeverityError) }
 
 // Warnings returns the findings of warning severity.
-func (ds Diagnostics) Warnings() Diagnostics {
+func (ds Diagnostics) Warnings() Diagnostics { return ds.of(SeverityWarning) }
+
+func (ds Diagnostics) of(sev Severity) Diagnostics {
 	var out Diagnostics
 	for _, d := range ds {
-		if d.Severity == SeverityWarning {
+		if d.Severity == sev {
 			out = append(out, d)
 		}
 	}
@@ -89,12 +83,7 @@ func (ds Diagnostics) Warnings() Diagnostics {
 
 // HasErrors reports whether any finding is an error.
 func (ds Diagnostics) HasErrors() bool {
-	for _, d := range ds {
-		if d.Severity == SeverityError {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ds, func(d Diagnostic) bool { return d.Severity == SeverityError })
 }
 
 // Sort orders findings by file, line and column.
