@@ -419,6 +419,13 @@ func TestBrokenTreeKeepsLastGood(t *testing.T) {
 	if len(log.Entries) != 1 || log.Entries[0].Action != "catalog.reload_failed" {
 		t.Errorf("last audit entry = %+v; want catalog.reload_failed", log.Entries)
 	}
+	// And shown in the UI, with who did it and the state before and after.
+	_, page := e.do(t, "GET", "/audit?action=catalog.reload_failed", "", "")
+	for _, want := range []string{"token:test-editor", "catalog.reload_failed", "&#34;services&#34;: 25", "shop-chekout"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/audit lacks %q", want)
+		}
+	}
 
 	// Fixed: the banner goes away.
 	if err := os.WriteFile(path, good, 0o644); err != nil {
