@@ -35,7 +35,7 @@
 set -euo pipefail
 
 # Dependencies, in setup order. Teardown runs in reverse order.
-DEPS=(postgres chromium)
+DEPS=(postgres chromium promtool)
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -259,6 +259,25 @@ find_chromium() {
 		fi
 	done
 	return 0
+}
+
+# promtool (Debian's prometheus package): checks and unit-tests generated
+# Prometheus rules.
+dep_promtool_packages() {
+	if [[ -n ${KIBAN_TEST_PROMTOOL:-} ]]; then
+		return 0
+	fi
+	command -v promtool >/dev/null 2>&1 || echo prometheus
+}
+dep_promtool_setup() {
+	local p=${KIBAN_TEST_PROMTOOL:-$(command -v promtool || true)}
+	if [[ -z $p ]]; then
+		log "promtool: not installed; KIBAN_TEST_PROMTOOL left unset"
+		return 0
+	fi
+	[[ -x $p ]] || die "promtool: KIBAN_TEST_PROMTOOL=$p is not executable"
+	export KIBAN_TEST_PROMTOOL=$p
+	log "promtool: $p ($("$p" --version 2>&1 | head -n1))"
 }
 
 dep_chromium_packages() {

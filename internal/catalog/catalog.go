@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Product groups services; it comes from services' spec.product and from
@@ -30,6 +31,10 @@ type Catalog struct {
 	Services []*Service // sorted by name
 	Concerns []Concern  // organisation defaults, sorted by name
 	Products []Product  // sorted by name
+	SLOs     []*SLO     // sorted by ID (service-name)
+	Journeys []*Journey // sorted by name
+	// AlertWindows are custom alert window catalogs by SLO period ("7d").
+	AlertWindows map[time.Duration]*AlertWindowSet
 	// Warnings are findings that did not block loading.
 	Warnings Diagnostics
 	// Files and Documents count what was read; Skipped counts Backstage
@@ -105,6 +110,9 @@ type builder struct {
 	teams     []*Team
 	services  []*Service
 	resps     []*Responsibilities
+	slos      []*SLO
+	journeys  []*Journey
+	windows   []*AlertWindowSet
 	backstage []*bsEntity
 	systems   []Product
 	diags     Diagnostics
@@ -298,6 +306,7 @@ func (b *builder) build() (*Catalog, error) {
 		b.checkResources(s, accounts)
 	}
 	b.checkDependencyCycles(c)
+	b.checkSLOs(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
 	seenProduct := map[string]Source{}

@@ -23,7 +23,7 @@ import (
 var BackstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
 
 // kibanKinds lists the kinds of kiban.dev/v1 documents this version reads.
-var kibanKinds = []string{KindResponsibilities, KindService, KindTeam}
+var kibanKinds = []string{KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
 
 // IsCatalogFile reports whether a file name is read as part of the tree.
 func IsCatalogFile(name string) bool {
@@ -94,6 +94,9 @@ type fileResult struct {
 	teams     []*Team
 	services  []*Service
 	resps     []*Responsibilities
+	slos      []*SLO
+	journeys  []*Journey
+	windows   []*AlertWindowSet
 	backstage []*bsEntity
 	skipped   int
 	docs      int
@@ -130,6 +133,9 @@ func Parse(ctx context.Context, files []File) (*Catalog, error) {
 		b.teams = append(b.teams, r.teams...)
 		b.services = append(b.services, r.services...)
 		b.resps = append(b.resps, r.resps...)
+		b.slos = append(b.slos, r.slos...)
+		b.journeys = append(b.journeys, r.journeys...)
+		b.windows = append(b.windows, r.windows...)
 		b.backstage = append(b.backstage, r.backstage...)
 		b.diags = append(b.diags, r.diags...)
 		b.skipped += r.skipped
@@ -220,6 +226,13 @@ func (r *fileResult) parseDoc(file string, body ast.Node) {
 		d.pos[name] = nodePos(mv.Value)
 		return s, true
 	}
+	if _, hasAPI := env.fields["apiVersion"]; !hasAPI {
+		if _, sloth := env.fields["version"]; sloth {
+			src.Format = "sloth"
+			r.parseSlothFile(d, m, src)
+			return
+		}
+	}
 	apiVersion, ok1 := scalar("apiVersion")
 	kind, ok2 := scalar("kind")
 	if !ok1 || !ok2 {
@@ -234,9 +247,12 @@ func (r *fileResult) parseDoc(file string, body ast.Node) {
 	case slices.Contains(BackstageAPIVersions, apiVersion):
 		src.Format = "backstage"
 		r.parseBackstage(d, env, src)
+	case apiVersion == SlothAPIVersion:
+		src.Format = "sloth"
+		r.parseSlothCRD(d, env, src)
 	default:
-		d.errorf(env.fields["apiVersion"].Value, "apiVersion", "unknown apiVersion %q; expected %s or a Backstage version (%s)",
-			apiVersion, APIVersion, strings.Join(BackstageAPIVersions, ", "))
+		d.errorf(env.fields["apiVersion"].Value, "apiVersion", "unknown apiVersion %q; expected %s, a Backstage version (%s), %s or a Sloth spec (version: %s)",
+			apiVersion, APIVersion, strings.Join(BackstageAPIVersions, ", "), SlothAPIVersion, SlothVersion)
 	}
 }
 
@@ -263,6 +279,14 @@ func (r *fileResult) parseKiban(d *decoder, m *ast.MappingNode, env envelope, sr
 		rs := &Responsibilities{Source: src}
 		meta, spec = &rs.Metadata, &rs.Spec
 		r.resps = append(r.resps, rs)
+	case KindSLO:
+		x := &SLO{Source: src}
+		meta, spec = &x.Metadata, &x.Spec
+		r.slos = append(r.slos, x)
+	case KindJourney:
+		x := &Journey{Source: src}
+		meta, spec = &x.Metadata, &x.Spec
+		r.journeys = append(r.journeys, x)
 	default:
 		d.errorf(env.fields["kind"].Value, "kind", "unknown kind %q for %s%s", env.kind, APIVersion, expectedFields(env.kind, kibanKinds))
 		return

@@ -50,6 +50,8 @@ type lintReport struct {
 	Teams       int                  `json:"teams"`
 	Services    int                  `json:"services"`
 	Concerns    int                  `json:"concerns"`
+	SLOs        int                  `json:"slos"`
+	Journeys    int                  `json:"journeys"`
 	Errors      int                  `json:"errors"`
 	Warnings    int                  `json:"warnings"`
 	Diagnostics []lintDiagnosticJSON `json:"diagnostics"`
@@ -80,6 +82,7 @@ func runLint(cmd *cobra.Command, dir, format string) error {
 		diags = c.Warnings
 		rep.Files, rep.Documents = c.Files, c.Documents
 		rep.Teams, rep.Services, rep.Concerns = len(c.Teams), len(c.Services), len(c.Concerns)
+		rep.SLOs, rep.Journeys = len(c.SLOs), len(c.Journeys)
 	}
 	if rep.Files == 0 {
 		// A mistyped path in CI must not pass as an empty, valid tree.
@@ -135,7 +138,9 @@ func printSummary(w io.Writer, r lintReport) {
 		fmt.Fprintf(w, "%s, %s\n", plural(r.Errors, "error"), plural(r.Warnings, "warning"))
 		return
 	}
-	fmt.Fprintf(w, "ok: %s, %s, %s in %s (%s)\n",
-		plural(r.Teams, "team"), plural(r.Services, "service"), plural(r.Concerns, "concern"),
-		plural(r.Files, "file"), plural(r.Warnings, "warning"))
+	parts := []string{plural(r.Teams, "team"), plural(r.Services, "service"), plural(r.Concerns, "concern")}
+	if r.SLOs > 0 || r.Journeys > 0 {
+		parts = append(parts, plural(r.SLOs, "SLO"), plural(r.Journeys, "journey"))
+	}
+	fmt.Fprintf(w, "ok: %s in %s (%s)\n", strings.Join(parts, ", "), plural(r.Files, "file"), plural(r.Warnings, "warning"))
 }

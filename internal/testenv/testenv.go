@@ -29,6 +29,8 @@ const (
 	PostgresURLEnv = "KIBAN_TEST_POSTGRES_URL"
 	// ChromiumEnv names the path of a Chromium or Chrome binary.
 	ChromiumEnv = "KIBAN_TEST_CHROMIUM"
+	// PromtoolEnv names the path of Prometheus' promtool.
+	PromtoolEnv = "KIBAN_TEST_PROMTOOL"
 )
 
 // adminTimeout bounds each administrative statement (CREATE and DROP
@@ -109,6 +111,25 @@ func Chromium(t testing.TB) string {
 	}
 	unavailable(t, "no Chromium found: set "+ChromiumEnv+" to its path, put chromium, chromium-browser "+
 		"or google-chrome on PATH, or run `make test`")
+	return ""
+}
+
+// Promtool returns the path of Prometheus' promtool: $KIBAN_TEST_PROMTOOL,
+// else promtool on PATH. If there is none, Promtool skips t, or fails it
+// when CI=true.
+func Promtool(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(PromtoolEnv); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("testenv: %s=%q: %v", PromtoolEnv, p, err)
+		}
+		return path
+	}
+	if path, err := exec.LookPath("promtool"); err == nil {
+		return path
+	}
+	unavailable(t, "no promtool found: set "+PromtoolEnv+", install Debian's prometheus package, or run `make test`")
 	return ""
 }
 

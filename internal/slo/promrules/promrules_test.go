@@ -1,0 +1,117 @@
+package promrules
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func generateFile(t *testing.T, dir string, opts Options, format string) []byte {
+	t.Helper()
+	c, err := catalog.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("load %s: %v", dir, err)
+	}
+	slos, err := Generate(c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Marshal(slos, format, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestGolden pins the rules generated for every kind of SLI: ratio (bad
+// and good), latency with low-traffic protection, weighted-average and
+// event-weighted journeys, a calendar window and timeslices.
+func TestGolden(t *testing.T) {
+	for _, format := range []string{FormatPrometheus, FormatPrometheusRule} {
+		t.Run(format, func(t *testing.T) {
+			got := generateFile(t, "testdata/kiban", Options{}, format)
+			path := "testdata/kiban." + format + ".golden.yaml"
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("generated rules differ from %s (-want +got):\n%s", path, diff)
+			}
+			if format == FormatPrometheus {
+				if err := Validate(got); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+// TestPromtool checks the generated rules with a real promtool and runs
+// the unit tests in testdata/promtool: for a ratio SLI, a latency SLI and
+// a weighted journey, the page alert fires within 30 minutes of a burst
+// burning 20x the budget, the ticket alert fires under a 2x slow burn, and
+// nothing fires on a healthy series.
+func TestPromtool(t *testing.T) {
+	promtool := testenv.Promtool(t)
+	dir := t.TempDir()
+	rules := generateFile(t, "testdata/kiban", Options{}, FormatPrometheus)
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "rules", filepath.Join(dir, "rules.yaml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	tests, _ := filepath.Glob("testdata/promtool/*.test.yaml")
+	if len(tests) < 3 {
+		t.Fatalf("found %d promtool suites", len(tests))
+	}
+	for _, src := range tests {
+		name := filepath.Base(src)
+		t.Run(strings.TrimSuffix(name, ".test.yaml"), func(t *testing.T) {
+			t.Parallel()
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(promtool, "test", "rules", name)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("promtool test rules %s: %v\n%s", name, err, out)
+			}
+		})
+	}
+}
+
+func TestPeriodRatioAverage(t *testing.T) {
+	got := string(generateFile(t, "testdata/kiban", Options{PeriodRatio: PeriodRatioAverage}, FormatPrometheus))
+	if strings.Contains(got, "slo:sli_bad_events:rate5m") {
+		t.Error("the average form still records event rates")
+	}
+	if !strings.Contains(got, "count_over_time(slo:sli_error:ratio_rate5m") {
+		t.Error("the average form does not average the 5m ratios")
+	}
+	if _, err := Generate(&catalog.Catalog{}, Options{PeriodRatio: "median"}); err == nil {
+		t.Error("an unknown period ratio is accepted")
+	}
+}
