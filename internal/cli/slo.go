@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ func newSLOCmd() *cobra.Command {
 func newSLORulesCmd() *cobra.Command {
 	var out, format, defaultPeriod, periodRatio string
 	var noValidate bool
+	var extra []string
 	cmd := &cobra.Command{
 		Use:   "rules [DIR]",
 		Short: "Generate Prometheus recording and alerting rules for every SLO",
@@ -61,7 +63,15 @@ catalog are warnings, and their alerts carry no team.`,
 			for _, d := range c.Warnings {
 				fmt.Fprintln(cmd.ErrOrStderr(), d.String())
 			}
-			slos, err := promrules.Generate(c, promrules.Options{DefaultPeriod: period, PeriodRatio: periodRatio, Version: Version})
+			labels := map[string]string{}
+			for _, kv := range extra {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return fmt.Errorf("slo rules: --extra-label %q: expected NAME=VALUE", kv)
+				}
+				labels[k] = v
+			}
+			slos, err := promrules.Generate(c, promrules.Options{DefaultPeriod: period, PeriodRatio: periodRatio, Version: Version, ExtraLabels: labels})
 			if err != nil {
 				return err
 			}
@@ -89,6 +99,7 @@ catalog are warnings, and their alerts carry no team.`,
 	cmd.Flags().StringVar(&format, "format", promrules.FormatPrometheus, "prometheus (a rule file) or prometheusrule (Kubernetes PrometheusRule objects)")
 	cmd.Flags().StringVar(&defaultPeriod, "default-period", "30d", "SLO period for specs that do not give one (Sloth specs)")
 	cmd.Flags().StringVar(&periodRatio, "period-ratio", promrules.PeriodRatioTraffic, "traffic (errors / events over the period) or average (Sloth's average of 5m ratios)")
+	cmd.Flags().StringArrayVar(&extra, "extra-label", nil, "NAME=VALUE label added to every rule (repeatable)")
 	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "skip the check with Prometheus' rule loader")
 	return cmd
 }

@@ -41,6 +41,8 @@ type Options struct {
 	// TeamLabel is the alert label carrying the owning team; "team" when
 	// empty.
 	TeamLabel string
+	// ExtraLabels are added to every rule, like Sloth's --extra-labels.
+	ExtraLabels map[string]string
 }
 
 func (o *Options) defaults() {
@@ -281,7 +283,7 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 	// The budget as Sloth computes it, (100 − objective%) / 100, so that
 	// thresholds print the same digits.
 	budget := (100 - s.Spec.Objective) / 100
-	base := withLabels(s.Spec.Labels, "sloth_id", id, "sloth_service", service, "sloth_slo", name)
+	base := withLabels(mergeMaps(opts.ExtraLabels, s.Spec.Labels), "sloth_id", id, "sloth_service", service, "sloth_slo", name)
 	sel := selector(id, service, name)
 	periodStr := windowName(period)
 
@@ -476,7 +478,7 @@ func alertRules(c *catalog.Catalog, s *catalog.SLO, team string, windows []slo.A
 		if len(pairs) == 0 {
 			continue
 		}
-		labels := withLabels(mergeMaps(a.Labels, spec.Labels), "sloth_severity", string(sev))
+		labels := withLabels(mergeMaps(opts.ExtraLabels, a.Labels, spec.Labels), "sloth_severity", string(sev))
 		if team != "" {
 			labels[opts.TeamLabel] = team
 		}
