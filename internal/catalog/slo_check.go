@@ -160,8 +160,11 @@ func (k *sloChecker) slo(s *SLO, journeys map[string]*Journey) {
 	if a.Runbook != "" && !isURL(a.Runbook) {
 		k.errorf(src, p("alerting.runbook"), "expected an http(s) URL, found %q", a.Runbook)
 	}
-	if a.MinEvents < 0 {
+	switch {
+	case a.MinEvents < 0:
 		k.errorf(src, p("alerting.minEvents"), "minEvents must not be negative")
+	case a.MinEvents > 0 && !countsEvents(s, journeys):
+		k.errorf(src, p("alerting.minEvents"), "minEvents needs event counts, and a raw error-ratio SLI has none; use a ratio or latency SLI")
 	}
 }
 
@@ -424,4 +427,23 @@ func (k *sloChecker) windows() {
 			k.c.AlertWindows[d] = w
 		}
 	}
+}
+
+// countsEvents reports whether an SLO's SLI counts events (ratio or
+// latency, or a journey of such steps), which the low-traffic protection
+// needs.
+func countsEvents(s *SLO, journeys map[string]*Journey) bool {
+	if s.Spec.SLI != nil {
+		return s.Spec.SLI.Raw == nil
+	}
+	j, ok := journeys[s.Spec.Journey]
+	if !ok {
+		return true // reported elsewhere
+	}
+	for _, st := range j.Spec.Steps {
+		if st.SLI != nil && st.SLI.Raw != nil {
+			return false
+		}
+	}
+	return true
 }

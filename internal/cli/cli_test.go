@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/store"
+	"kiban.dev/kiban/internal/testenv"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -28,7 +30,7 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestLint(t *testing.T) {
 	code, out, _ := run(t, "lint", "../../examples/acme")
-	if code != 0 || out != "ok: 9 teams, 25 services, 12 concerns in 7 files (0 warnings)\n" {
+	if code != 0 || out != "ok: 9 teams, 25 services, 12 concerns, 8 SLOs, 1 journey in 11 files (0 warnings)\n" {
 		t.Errorf("lint examples/acme = %d %q", code, out)
 	}
 
@@ -267,5 +269,36 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestSLORules(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rules.yaml")
+	code, _, errOut := run(t, "slo", "rules", "../../examples/acme", "-o", out)
+	if code != 0 || !strings.Contains(errOut, "wrote rules for 8 SLOs") {
+		t.Fatalf("slo rules examples/acme = %d %q", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := string(b)
+	// The Sloth file of the example gets the owning team from the catalog.
+	for _, want := range []string{"alert: MembershipAPIHighErrorRate", "team: membership", "team: shop-checkout", "runbook_url: https://runbooks.acme.example/identity/login-failures"} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("rules lack %q", want)
+		}
+	}
+	if promtool := testenv.Promtool(t); promtool != "" {
+		if out, err := exec.Command(promtool, "check", "rules", out).CombinedOutput(); err != nil {
+			t.Errorf("promtool check rules: %v\n%s", err, out)
+		}
+	}
+	code, rulesOut, _ := run(t, "slo", "rules", "../../examples/acme", "--format", "prometheusrule")
+	if code != 0 || !strings.Contains(rulesOut, "kind: PrometheusRule") || !strings.Contains(rulesOut, "name: checkout-slos") {
+		t.Errorf("--format prometheusrule = %d", code)
+	}
+	if code, _, errOut := run(t, "slo", "rules", "../../examples/acme", "--default-period", "5m"); code != 1 || !strings.Contains(errOut, "--default-period") {
+		t.Errorf("bad --default-period = %d %q", code, errOut)
 	}
 }

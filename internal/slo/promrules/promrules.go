@@ -199,10 +199,22 @@ func compileJourney(j *catalog.Journey) sli {
 		}
 	}
 	ratio := weighted(func(s step) func(string) string { return s.sli.errorRatio })
-	return sli{
+	out := sli{
 		errorRatio: func(w string) string { return paren(ratio(w)) + "\n/ " + fmtFloat(sumW) },
 		steps:      steps,
 	}
+	// The journey's events, for the low-traffic protection, are all its
+	// steps' requests.
+	if !slices.ContainsFunc(steps, func(s step) bool { return s.sli.total == nil }) {
+		out.total = func(w string) string {
+			terms := make([]string, len(steps))
+			for i, st := range steps {
+				terms[i] = paren(st.sli.total(w))
+			}
+			return strings.Join(terms, "\n+\n")
+		}
+	}
+	return out
 }
 
 // selector is the label matchers that pick one SLO's series, in Sloth's
@@ -299,19 +311,10 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 			slices.Sort(wins)
 		}
 	}
-	needEvents := map[time.Duration]bool{}
-	traffic := opts.PeriodRatio == PeriodRatioTraffic && !timeslices
-	if traffic && (in.total != nil || in.steps != nil) {
-		needEvents[5*time.Minute] = true
-	}
+	traffic := opts.PeriodRatio == PeriodRatioTraffic && !timeslices && (in.bad != nil || in.steps != nil)
 	minEvents := s.Spec.Alerting.MinEvents
-	if minEvents > 0 {
-		if in.total == nil {
-			return res, fmt.Errorf("alerting.minEvents needs event counts; a raw error ratio SLI has none")
-		}
-		for _, w := range windows {
-			needEvents[w.Long] = true
-		}
+	if minEvents > 0 && in.total == nil {
+		return res, fmt.Errorf("alerting.minEvents needs event counts; a raw error ratio SLI has none")
 	}
 
 	var sliRules []rulefmt.Rule
@@ -323,31 +326,40 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 			Labels: withLabels(base, "sloth_window", ws),
 		})
 	}
-	// Event rates, for the traffic-weighted period ratio and the
-	// low-traffic protection.
-	var eventWins []time.Duration
-	for w := range needEvents {
-		eventWins = append(eventWins, w)
-	}
-	slices.Sort(eventWins)
-	for _, w := range eventWins {
-		ws := windowName(w)
+	// Event rates: over 5m for the traffic-weighted period ratio (per step
+	// for a weighted-average journey), and the totals over each long
+	// window for the low-traffic protection.
+	totals := map[time.Duration]bool{}
+	if traffic {
+		const w = "5m"
 		if in.steps != nil {
 			for _, st := range in.steps {
 				if st.sli.total == nil {
 					continue
 				}
 				sliRules = append(sliRules,
-					rulefmt.Rule{Record: "slo:sli_bad_events:rate" + ws, Expr: st.sli.bad(ws), Labels: withLabels(base, "sloth_window", ws, "kiban_step", st.name)},
-					rulefmt.Rule{Record: "slo:sli_total_events:rate" + ws, Expr: st.sli.total(ws), Labels: withLabels(base, "sloth_window", ws, "kiban_step", st.name)},
+					rulefmt.Rule{Record: "slo:sli_bad_events:rate" + w, Expr: st.sli.bad(w), Labels: withLabels(base, "sloth_window", w, "kiban_step", st.name)},
+					rulefmt.Rule{Record: "slo:sli_total_events:rate" + w, Expr: st.sli.total(w), Labels: withLabels(base, "sloth_window", w, "kiban_step", st.name)},
 				)
 			}
-			continue
+		} else {
+			sliRules = append(sliRules,
+				rulefmt.Rule{Record: "slo:sli_bad_events:rate" + w, Expr: in.bad(w), Labels: withLabels(base, "sloth_window", w)},
+				rulefmt.Rule{Record: "slo:sli_total_events:rate" + w, Expr: in.total(w), Labels: withLabels(base, "sloth_window", w)},
+			)
+			totals[5*time.Minute] = true
 		}
-		if in.bad != nil && w == 5*time.Minute {
-			sliRules = append(sliRules, rulefmt.Rule{Record: "slo:sli_bad_events:rate" + ws, Expr: in.bad(ws), Labels: withLabels(base, "sloth_window", ws)})
+	}
+	if minEvents > 0 {
+		var longs []time.Duration
+		for _, w := range windows {
+			if !totals[w.Long] && !slices.Contains(longs, w.Long) {
+				longs = append(longs, w.Long)
+			}
 		}
-		if in.total != nil {
+		slices.Sort(longs)
+		for _, w := range longs {
+			ws := windowName(w)
 			sliRules = append(sliRules, rulefmt.Rule{Record: "slo:sli_total_events:rate" + ws, Expr: in.total(ws), Labels: withLabels(base, "sloth_window", ws)})
 		}
 	}

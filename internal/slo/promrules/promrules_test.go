@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/prometheus/prometheus/model/rulefmt"
+
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/testenv"
 )
@@ -113,5 +115,42 @@ func TestPeriodRatioAverage(t *testing.T) {
 	}
 	if _, err := Generate(&catalog.Catalog{}, Options{PeriodRatio: "median"}); err == nil {
 		t.Error("an unknown period ratio is accepted")
+	}
+}
+
+// TestCheck makes sure the validation kiban slo rules runs does reject
+// what Prometheus would.
+func TestCheck(t *testing.T) {
+	good := rulefmt.Rule{Record: "slo:x:ratio", Expr: "sum(rate(x[5m]))", Labels: map[string]string{"a": "b"}}
+	tests := []struct {
+		name string
+		rule rulefmt.Rule
+		want string
+	}{
+		{"bad PromQL", rulefmt.Rule{Record: "r", Expr: "sum(rate(x[5m])"}, "unclosed"},
+		{"bad template", rulefmt.Rule{Alert: "A", Expr: "up", Annotations: map[string]string{"summary": "{{ .Broken"}}, "template"},
+		{"bad record name", rulefmt.Rule{Record: "bad name", Expr: "up"}, "invalid recording rule name"},
+	}
+	for _, tt := range tests {
+		slos := []SLO{{Groups: []rulefmt.RuleGroup{{Name: "g", Rules: []rulefmt.Rule{good, tt.rule}}}}}
+		err := Check(slos)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Check = %v; want an error about %q", tt.name, err, tt.want)
+		}
+	}
+	if err := Check([]SLO{{Groups: []rulefmt.RuleGroup{{Name: "g", Rules: []rulefmt.Rule{good}}}}}); err != nil {
+		t.Errorf("Check(valid) = %v", err)
+	}
+	// Everything generated for the test tree passes both checks.
+	c, err := catalog.Load(context.Background(), "testdata/kiban")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slos, err := Generate(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(slos); err != nil {
+		t.Error(err)
 	}
 }
