@@ -311,7 +311,11 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 			slices.Sort(wins)
 		}
 	}
-	traffic := opts.PeriodRatio == PeriodRatioTraffic && !timeslices && (in.bad != nil || in.steps != nil)
+	// The traffic-weighted period ratio needs event counts: of the SLI, or
+	// of every step of a weighted-average journey. Raw SLIs fall back to
+	// the average of 5m ratios.
+	stepsCount := in.steps != nil && !slices.ContainsFunc(in.steps, func(s step) bool { return s.sli.total == nil })
+	traffic := opts.PeriodRatio == PeriodRatioTraffic && !timeslices && (in.bad != nil || stepsCount)
 	minEvents := s.Spec.Alerting.MinEvents
 	if minEvents > 0 && in.total == nil {
 		return res, fmt.Errorf("alerting.minEvents needs event counts; a raw error ratio SLI has none")
@@ -334,9 +338,6 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 		const w = "5m"
 		if in.steps != nil {
 			for _, st := range in.steps {
-				if st.sli.total == nil {
-					continue
-				}
 				sliRules = append(sliRules,
 					rulefmt.Rule{Record: "slo:sli_bad_events:rate" + w, Expr: st.sli.bad(w), Labels: withLabels(base, "sloth_window", w, "kiban_step", st.name)},
 					rulefmt.Rule{Record: "slo:sli_total_events:rate" + w, Expr: st.sli.total(w), Labels: withLabels(base, "sloth_window", w, "kiban_step", st.name)},
@@ -421,11 +422,6 @@ func periodRatio(in sli, sel, period string, traffic, timeslices bool, b catalog
 		var sumW float64
 		for _, st := range in.steps {
 			sumW += st.weight
-			if st.sli.total == nil {
-				// A raw step has no events: average its ratios.
-				terms = append(terms, fmtFloat(st.weight)+" * avg_over_time(slo:sli_error:ratio_rate5m"+sel+"[0s])")
-				continue
-			}
 			ssel := strings.TrimSuffix(sel, "}") + `, kiban_step="` + st.name + `"}`
 			terms = append(terms, fmtFloat(st.weight)+" * sum without (kiban_step) (\n  sum_over_time(slo:sli_bad_events:rate5m"+ssel+"["+period+"])\n  /\n  sum_over_time(slo:sli_total_events:rate5m"+ssel+"["+period+"])\n)")
 		}

@@ -154,3 +154,50 @@ func TestCheck(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestJourneyWithRawStep: a weighted-average journey with a raw step has
+// no event counts, so its period ratio averages the 5m ratios, and the
+// rules stay valid.
+func TestJourneyWithRawStep(t *testing.T) {
+	tree := `apiVersion: kiban.dev/v1
+kind: Journey
+metadata: {name: browse}
+spec:
+  service: shop
+  combine: weightedAverage
+  steps:
+    - name: home
+      weight: 1
+      sli: {raw: {errorRatio: '1 - avg(avg_over_time(probe_success{target="home"}[{{.window}}]))'}}
+    - name: search
+      weight: 2
+      sli: {ratio: {bad: 'sum(rate(http_requests_total{route="/search",code=~"5.."}[{{.window}}]))', total: 'sum(rate(http_requests_total{route="/search"}[{{.window}}]))'}}
+---
+apiVersion: kiban.dev/v1
+kind: SLO
+metadata: {name: browse}
+spec: {service: shop, objective: 99, journey: browse}
+`
+	catalogDocs := "apiVersion: kiban.dev/v1\nkind: Team\nmetadata: {name: t}\nspec: {}\n---\napiVersion: kiban.dev/v1\nkind: Service\nmetadata: {name: shop}\nspec: {owner: t}\n---\n"
+	c, err := catalog.Parse(context.Background(), []catalog.File{{Name: "tree.yaml", Data: []byte(catalogDocs + tree)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slos, err := Generate(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(slos); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Marshal(slos, FormatPrometheus, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(out); err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); !strings.Contains(s, "count_over_time(slo:sli_error:ratio_rate5m") || strings.Contains(s, "kiban_step") {
+		t.Errorf("a journey with a raw step should use the average period ratio and no step events:\n%s", s)
+	}
+}
