@@ -114,6 +114,7 @@ type builder struct {
 	journeys  []*Journey
 	windows   []*AlertWindowSet
 	backstage []*bsEntity
+	openslo   []*osloDoc // OpenSLO objects (openslo.go)
 	systems   []Product
 	diags     Diagnostics
 	files     int
@@ -143,6 +144,7 @@ func where(s Source) string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 
 func (b *builder) build() (*Catalog, error) {
 	b.convertBackstage()
+	b.convertOpenSLO() // OpenSLO SLOs refer to SLIs of other files (openslo.go)
 	c := &Catalog{
 		Files: b.files, Documents: b.docs, Skipped: b.skipped,
 		teams:        make(map[string]*Team, len(b.teams)),

@@ -98,6 +98,7 @@ type fileResult struct {
 	journeys  []*Journey
 	windows   []*AlertWindowSet
 	backstage []*bsEntity
+	openslo   []*osloDoc // OpenSLO objects, converted once the tree is read (openslo.go)
 	skipped   int
 	docs      int
 	diags     Diagnostics
@@ -137,6 +138,7 @@ func Parse(ctx context.Context, files []File) (*Catalog, error) {
 		b.journeys = append(b.journeys, r.journeys...)
 		b.windows = append(b.windows, r.windows...)
 		b.backstage = append(b.backstage, r.backstage...)
+		b.openslo = append(b.openslo, r.openslo...) // OpenSLO (openslo.go)
 		b.diags = append(b.diags, r.diags...)
 		b.skipped += r.skipped
 		b.docs += r.docs
@@ -199,6 +201,12 @@ type envelope struct {
 }
 
 func (r *fileResult) parseDoc(file string, body ast.Node) {
+	// OpenSLO: the OpenSLO Go SDK writes several objects as one YAML list
+	// (openslo.go).
+	if seq, ok := body.(*ast.SequenceNode); ok && isOpenSLOList(seq) {
+		r.parseOpenSLOList(file, seq)
+		return
+	}
 	d := &decoder{file: file, diags: &r.diags, strict: true, pos: map[string]Pos{}}
 	m, ok := body.(*ast.MappingNode)
 	if !ok {
@@ -250,9 +258,13 @@ func (r *fileResult) parseDoc(file string, body ast.Node) {
 	case apiVersion == SlothAPIVersion:
 		src.Format = "sloth"
 		r.parseSlothCRD(d, env, src)
+	case slices.Contains(OpenSLOAPIVersions, apiVersion):
+		// OpenSLO v1 and v1alpha, read as they are (openslo.go).
+		src.Format = "openslo"
+		r.parseOpenSLO(d, env, src)
 	default:
-		d.errorf(env.fields["apiVersion"].Value, "apiVersion", "unknown apiVersion %q; expected %s, a Backstage version (%s), %s or a Sloth spec (version: %s)",
-			apiVersion, APIVersion, strings.Join(BackstageAPIVersions, ", "), SlothAPIVersion, SlothVersion)
+		d.errorf(env.fields["apiVersion"].Value, "apiVersion", "unknown apiVersion %q; expected %s, a Backstage version (%s), OpenSLO (%s), %s or a Sloth spec (version: %s)",
+			apiVersion, APIVersion, strings.Join(BackstageAPIVersions, ", "), strings.Join(OpenSLOAPIVersions, ", "), SlothAPIVersion, SlothVersion)
 	}
 }
 
