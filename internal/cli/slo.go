@@ -102,7 +102,7 @@ catalog are warnings, and their alerts carry no team.`,
 	cmd.Flags().StringVar(&format, "format", promrules.FormatPrometheus, "prometheus (a rule file) or prometheusrule (Kubernetes PrometheusRule objects)")
 	cmd.Flags().StringVar(&defaultPeriod, "default-period", "30d", "SLO period for specs that do not give one (Sloth specs)")
 	cmd.Flags().StringVar(&periodRatio, "period-ratio", promrules.PeriodRatioTraffic, "traffic (errors / events over the period) or average (Sloth's average of 5m ratios)")
-	cmd.Flags().StringArrayVar(&extra, "extra-label", nil, "NAME=VALUE label added to every rule (repeatable)")
+	cmd.Flags().StringArrayVar(&extra, "extra-label", nil, "NAME=VALUE label added to every recording rule, as Sloth's --extra-labels (repeatable)")
 	cmd.Flags().BoolVar(&noValidate, "no-validate", false, "skip the check with Prometheus' rule loader")
 	return cmd
 }

@@ -40,10 +40,12 @@ type AlertWindow struct {
 }
 
 // burnFactor is the burn rate that spends fraction of a period's budget in
-// window long. Multiplying before dividing keeps the round numbers exact
-// (0.02 × 30d / 1h is 14.4, not 14.400000000000002).
+// window long. It is computed in the order Sloth computes it (percent ×
+// period hours / 100 / long hours), so that generated thresholds print the
+// same digits as Sloth's: 14.4 for 30d, 5.6000000000000005 for 28d's 6h
+// window.
 func burnFactor(fraction float64, long, period time.Duration) float64 {
-	return fraction * float64(period) / float64(long)
+	return fraction * 100 * period.Hours() / 100 / long.Hours()
 }
 
 // DefaultAlertWindows is the Workbook's catalog of alert windows, scaled to

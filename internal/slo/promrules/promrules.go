@@ -41,7 +41,8 @@ type Options struct {
 	// TeamLabel is the alert label carrying the owning team; "team" when
 	// empty.
 	TeamLabel string
-	// ExtraLabels are added to every rule, like Sloth's --extra-labels.
+	// ExtraLabels are added to every recording rule, like Sloth's
+	// --extra-labels; alerts get them from the series they select.
 	ExtraLabels map[string]string
 }
 
@@ -486,7 +487,9 @@ func alertRules(c *catalog.Catalog, s *catalog.SLO, team string, windows []slo.A
 		if len(pairs) == 0 {
 			continue
 		}
-		labels := withLabels(mergeMaps(opts.ExtraLabels, a.Labels, spec.Labels), "sloth_severity", string(sev))
+		// Extra labels go on recording rules only, as Sloth's do: alerts
+		// inherit them from the series they select.
+		labels := withLabels(mergeMaps(a.Labels, spec.Labels), "sloth_severity", string(sev))
 		if team != "" {
 			labels[opts.TeamLabel] = team
 		}
