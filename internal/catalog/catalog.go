@@ -35,6 +35,8 @@ type Catalog struct {
 	Journeys []*Journey // sorted by name
 	// AlertWindows are custom alert window catalogs by SLO period ("7d").
 	AlertWindows map[time.Duration]*AlertWindowSet
+	// Policies are the error budget policies, sorted by name.
+	Policies []*ErrorBudgetPolicy
 	// Warnings are findings that did not block loading.
 	Warnings Diagnostics
 	// Files and Documents count what was read; Skipped counts Backstage
@@ -113,6 +115,7 @@ type builder struct {
 	slos      []*SLO
 	journeys  []*Journey
 	windows   []*AlertWindowSet
+	policies  []*ErrorBudgetPolicy
 	backstage []*bsEntity
 	openslo   []*osloDoc // OpenSLO objects (openslo.go)
 	systems   []Product
@@ -309,6 +312,7 @@ func (b *builder) build() (*Catalog, error) {
 	}
 	b.checkDependencyCycles(c)
 	b.checkSLOs(c)
+	b.checkPolicies(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
 	seenProduct := map[string]Source{}

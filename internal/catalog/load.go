@@ -23,7 +23,7 @@ import (
 var BackstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
 
 // kibanKinds lists the kinds of kiban.dev/v1 documents this version reads.
-var kibanKinds = []string{KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
+var kibanKinds = []string{KindErrorBudgetPolicy, KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
 
 // IsCatalogFile reports whether a file name is read as part of the tree.
 func IsCatalogFile(name string) bool {
@@ -97,6 +97,7 @@ type fileResult struct {
 	slos      []*SLO
 	journeys  []*Journey
 	windows   []*AlertWindowSet
+	policies  []*ErrorBudgetPolicy
 	backstage []*bsEntity
 	openslo   []*osloDoc // OpenSLO objects, converted once the tree is read (openslo.go)
 	skipped   int
@@ -137,6 +138,7 @@ func Parse(ctx context.Context, files []File) (*Catalog, error) {
 		b.slos = append(b.slos, r.slos...)
 		b.journeys = append(b.journeys, r.journeys...)
 		b.windows = append(b.windows, r.windows...)
+		b.policies = append(b.policies, r.policies...)
 		b.backstage = append(b.backstage, r.backstage...)
 		b.openslo = append(b.openslo, r.openslo...) // OpenSLO (openslo.go)
 		b.diags = append(b.diags, r.diags...)
@@ -299,6 +301,10 @@ func (r *fileResult) parseKiban(d *decoder, m *ast.MappingNode, env envelope, sr
 		x := &Journey{Source: src}
 		meta, spec = &x.Metadata, &x.Spec
 		r.journeys = append(r.journeys, x)
+	case KindErrorBudgetPolicy:
+		x := &ErrorBudgetPolicy{Source: src}
+		meta, spec = &x.Metadata, &x.Spec
+		r.policies = append(r.policies, x)
 	default:
 		d.errorf(env.fields["kind"].Value, "kind", "unknown kind %q for %s%s", env.kind, APIVersion, expectedFields(env.kind, kibanKinds))
 		return

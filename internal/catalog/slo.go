@@ -110,7 +110,40 @@ type SLI struct {
 	Ratio   *RatioSLI   `yaml:"ratio,omitempty" json:"ratio,omitempty"`
 	Latency *LatencySLI `yaml:"latency,omitempty" json:"latency,omitempty"`
 	Raw     *RawSLI     `yaml:"raw,omitempty" json:"raw,omitempty"`
+	// Requests measures the SLI from access logs and the events API,
+	// evaluated by kiban itself. It may stand alone or beside a PromQL
+	// SLI (which then feeds the Prometheus rules).
+	Requests *RequestsSLI `yaml:"requests,omitempty" json:"requests,omitempty"`
 }
+
+// HasPromQL reports whether the SLI has a PromQL form (ratio, latency or
+// raw) for Prometheus rules.
+func (s *SLI) HasPromQL() bool { return s.Ratio != nil || s.Latency != nil || s.Raw != nil }
+
+// RequestsSLI selects requests in access logs and says which are good.
+type RequestsSLI struct {
+	// Host matches the request's host name; any host when empty.
+	Host string `yaml:"host,omitempty" json:"host,omitempty"`
+	// Method matches the HTTP method; any method when empty.
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	// Route is a path pattern: /api/items/{id} matches one segment for
+	// {id}; a final /* matches the rest of the path. Any path when empty.
+	Route string `yaml:"route,omitempty" json:"route,omitempty"`
+	// GoodStatus lists the status classes or codes of good requests
+	// ("2xx", "304"); every status below 500 when empty.
+	GoodStatus []string `yaml:"goodStatus,omitempty" json:"goodStatus,omitempty"`
+	// Latency, when set, also requires a good request to be served within
+	// this duration (e.g. 500ms).
+	Latency string `yaml:"latency,omitempty" json:"latency,omitempty"`
+}
+
+// SLIKey names the series of good and total counts kiban stores for an
+// SLI fed by logs or events: the SLO's id for an SLO's own SLI, and
+// "journey/step" for a journey step.
+func SLIKey(sloID string) string { return sloID }
+
+// StepKey is the SLI key of a journey step.
+func StepKey(journey, step string) string { return journey + "/" + step }
 
 // RatioSLI divides good or bad events by all events. The queries are
 // PromQL with a {{.window}} placeholder for the range, such as
@@ -242,4 +275,43 @@ type AlertWindowSpec struct {
 	ErrorBudgetPercent float64 `yaml:"errorBudgetPercent" json:"errorBudgetPercent"`
 	ShortWindow        string  `yaml:"shortWindow" json:"shortWindow"`
 	LongWindow         string  `yaml:"longWindow" json:"longWindow"`
+}
+
+// KindErrorBudgetPolicy is the kind of error budget policies.
+const KindErrorBudgetPolicy = "ErrorBudgetPolicy"
+
+// ErrorBudgetPolicy says what happens as a service's error budget runs
+// out: below each threshold of remaining budget, its actions apply.
+type ErrorBudgetPolicy struct {
+	Metadata `yaml:"metadata" json:"metadata"`
+	Spec     ErrorBudgetPolicySpec `yaml:"spec" json:"spec"`
+	Source   Source                `yaml:"-" json:"source"`
+}
+
+// ErrorBudgetPolicySpec is the body of an ErrorBudgetPolicy document.
+type ErrorBudgetPolicySpec struct {
+	// Services the policy applies to; every service when empty (the
+	// organisation's default). A policy naming a service wins over the
+	// default.
+	Services   []string          `yaml:"services,omitempty" json:"services,omitempty"`
+	Thresholds []BudgetThreshold `yaml:"thresholds" json:"thresholds"`
+}
+
+// Error budget policy actions.
+const (
+	// ActionNotify tells the owning team.
+	ActionNotify = "notify"
+	// ActionFreeze blocks releases (kiban gate exits 1) except fixes.
+	ActionFreeze = "freeze"
+)
+
+// BudgetThreshold applies actions once the remaining budget falls below
+// a percentage (0 means exhausted).
+type BudgetThreshold struct {
+	// Below is the remaining budget, in percent, under which the actions
+	// apply; 0 means "exhausted" (at or below zero).
+	Below   float64  `yaml:"below" json:"below"`
+	Actions []string `yaml:"actions" json:"actions"`
+	// Message is shown with the actions, e.g. "only fixes may ship".
+	Message string `yaml:"message,omitempty" json:"message,omitempty"`
 }

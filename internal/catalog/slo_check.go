@@ -288,8 +288,14 @@ func (k *sloChecker) sli(src Source, s *SLI, path func(string) string) {
 			n++
 		}
 	}
+	if s.Requests != nil {
+		k.requests(src, s.Requests, path)
+	}
+	if n == 0 && s.Requests != nil {
+		return // measured from logs and events only
+	}
 	if n != 1 {
-		k.errorf(src, path(""), "an sli has exactly one of ratio, latency or raw")
+		k.errorf(src, path(""), "an sli has exactly one of ratio, latency or raw (and may add requests, for logs and events)")
 		return
 	}
 	switch {
@@ -446,4 +452,77 @@ func countsEvents(s *SLO, journeys map[string]*Journey) bool {
 		}
 	}
 	return true
+}
+
+var (
+	statusClassRE = regexp.MustCompile(`^[1-5]xx$|^[1-5][0-9][0-9]$`)
+	methodRE      = regexp.MustCompile(`^[A-Z]+$`)
+)
+
+// requests validates a log and events SLI.
+func (k *sloChecker) requests(src Source, r *RequestsSLI, path func(string) string) {
+	if r.Route != "" {
+		if _, err := CompileRoute(r.Route); err != nil {
+			k.errorf(src, path(".requests.route"), "%v", err)
+		}
+	}
+	if r.Method != "" && !methodRE.MatchString(r.Method) {
+		k.errorf(src, path(".requests.method"), "invalid method %q; expected an upper-case HTTP method such as GET or POST", r.Method)
+	}
+	for i, st := range r.GoodStatus {
+		if !statusClassRE.MatchString(st) {
+			k.errorf(src, path(fmt.Sprintf(".requests.goodStatus[%d]", i)), "invalid status %q; expected a class such as 2xx or a code such as 304", st)
+		}
+	}
+	if r.Latency != "" {
+		if _, err := time.ParseDuration(r.Latency); err != nil {
+			k.errorf(src, path(".requests.latency"), "invalid latency %q; expected a duration such as 300ms or 1s", r.Latency)
+		}
+	}
+}
+
+// Route is a compiled path pattern of a requests SLI.
+type Route struct {
+	segments []string // literal segments, "" for a {param}
+	prefix   bool     // ends in /*: matches the rest of the path
+}
+
+// CompileRoute compiles a path pattern such as /api/items/{id} or
+// /static/*.
+func CompileRoute(pattern string) (Route, error) {
+	if !strings.HasPrefix(pattern, "/") {
+		return Route{}, fmt.Errorf("route %q must start with /", pattern)
+	}
+	var r Route
+	if pattern == "/" {
+		return r, nil
+	}
+	parts := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
+	for i, p := range parts {
+		switch {
+		case p == "*" && i == len(parts)-1:
+			r.prefix = true
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && len(p) > 2:
+			r.segments = append(r.segments, "")
+		case p == "" || strings.ContainsAny(p, "{}*"):
+			return Route{}, fmt.Errorf("route %q: segment %q: expected a literal, a {name} parameter, or a final *", pattern, p)
+		default:
+			r.segments = append(r.segments, p)
+		}
+	}
+	return r, nil
+}
+
+// Match reports whether a request path matches the route. A trailing
+// slash is tolerated.
+func (r Route) Match(path string) bool {
+	rest := strings.TrimPrefix(path, "/")
+	for _, seg := range r.segments {
+		head, tail, _ := strings.Cut(rest, "/")
+		if head == "" || seg != "" && head != seg {
+			return false
+		}
+		rest = tail
+	}
+	return r.prefix || rest == ""
 }

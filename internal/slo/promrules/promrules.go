@@ -82,6 +82,9 @@ func Generate(c *catalog.Catalog, opts Options) ([]SLO, error) {
 	}
 	out := make([]SLO, 0, len(c.SLOs))
 	for _, s := range c.SLOs {
+		if !HasPromQL(s, journeys) {
+			continue // measured by kiban from logs and events only
+		}
 		g, err := generate(c, s, journeys, opts)
 		if err != nil {
 			return nil, fmt.Errorf("promrules: SLO %s (%s:%d): %w", s.ID(), s.Source.File, s.Source.Line, err)
@@ -89,6 +92,25 @@ func Generate(c *catalog.Catalog, opts Options) ([]SLO, error) {
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// HasPromQL reports whether an SLO can be evaluated by Prometheus: its
+// SLI, or every step of its journey, has a PromQL form. SLOs measured only
+// from access logs and events have none and get no rules.
+func HasPromQL(s *catalog.SLO, journeys map[string]*catalog.Journey) bool {
+	if s.Spec.SLI != nil {
+		return s.Spec.SLI.HasPromQL()
+	}
+	j, ok := journeys[s.Spec.Journey]
+	if !ok {
+		return false
+	}
+	for _, st := range j.Spec.Steps {
+		if st.SLI == nil || !st.SLI.HasPromQL() {
+			return false
+		}
+	}
+	return true
 }
 
 // sli is an SLI compiled to PromQL for any window.
