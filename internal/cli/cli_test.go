@@ -302,3 +302,59 @@ func TestSLORules(t *testing.T) {
 		t.Errorf("bad --default-period = %d %q", code, errOut)
 	}
 }
+
+// TestGateAndStatus stores an exhausted budget for checkout's availability
+// SLO in examples/acme and checks that the gate blocks and says why.
+func TestGateAndStatus(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "k.db")
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	// 2% errors for an hour: 20x a 99.9% budget, exhausting it over the
+	// window's only hour of data.
+	var buckets []store.Bucket
+	for m := at.Add(-time.Hour); m.Before(at); m = m.Add(time.Minute) {
+		buckets = append(buckets, store.Bucket{Key: "checkout-availability", Minute: m, Good: 980, Total: 1000})
+	}
+	if err := st.AddBuckets(context.Background(), store.Ingest{Source: "test"}, buckets); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	code, out, errOut := run(t, "gate", "checkout", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
+	if code != 1 || !strings.HasPrefix(out, "blocked: checkout-availability has none") || strings.Count(out, "\n") != 1 {
+		t.Errorf("gate checkout = %d %q %q; want exit 1 and one line saying why", code, out, errOut)
+	}
+	code, out, _ = run(t, "gate", "checkout", "--change", "fix", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
+	if code != 0 || !strings.HasPrefix(out, "allowed: a fix may ship") {
+		t.Errorf("gate --change fix = %d %q", code, out)
+	}
+	code, out, _ = run(t, "gate", "search", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
+	if code != 0 || !strings.HasPrefix(out, "allowed:") {
+		t.Errorf("gate search = %d %q", code, out)
+	}
+	if code, _, _ := run(t, "gate", "nope", "--config", "../../examples/acme", "--db", db); code != 2 {
+		t.Errorf("gate of an unknown service = %d; want 2", code)
+	}
+
+	code, out, _ = run(t, "slo", "status", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339), "-o", "json")
+	var resp struct {
+		SLOs []struct {
+			ID        string
+			OK        bool
+			Remaining float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil || code != 0 {
+		t.Fatalf("slo status -o json = %d %v\n%s", code, err, out)
+	}
+	if len(resp.SLOs) != 8 || resp.SLOs[0].ID != "checkout-availability" || !resp.SLOs[0].OK || resp.SLOs[0].Remaining >= 0 {
+		t.Errorf("slo status: first %+v of %d; want checkout-availability first (worst), exhausted", resp.SLOs[0], len(resp.SLOs))
+	}
+	code, out, _ = run(t, "slo", "status", "--service", "checkout", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
+	if code != 0 || !strings.Contains(out, "checkout-availability") || !strings.Contains(out, "page-quick") || strings.Contains(out, "search-") {
+		t.Errorf("slo status --service checkout = %d\n%s", code, out)
+	}
+}

@@ -17,9 +17,9 @@ import (
 func newSLOCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "slo",
-		Short: "Work with SLOs: generate Prometheus rules",
+		Short: "Work with SLOs: Prometheus rules, live status",
 	}
-	cmd.AddCommand(newSLORulesCmd())
+	cmd.AddCommand(newSLORulesCmd(), newSLOStatusCmd())
 	return cmd
 }
 
