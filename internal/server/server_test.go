@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,10 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
 	"kiban.dev/kiban/internal/testenv"
 )
@@ -596,5 +599,65 @@ func TestAPIConventions(t *testing.T) {
 		if _, resp := e.do(t, "POST", "/api/v1/tokens", admin, body); !strings.Contains(resp, want) || strings.Contains(resp, "store:") {
 			t.Errorf("POST /api/v1/tokens %s = %s; want %s without internal wording", body, resp, want)
 		}
+	}
+}
+
+// TestEventsAndSLOs posts events for checkout's availability SLO and reads
+// its status back.
+func TestEventsAndSLOs(t *testing.T) {
+	e := newEnv(t, "../../examples/acme")
+	editor, viewer := e.token(t, store.RoleEditor), e.token(t, store.RoleViewer)
+	now := time.Now().UTC().Truncate(time.Minute)
+	body := fmt.Sprintf(`{"id": "batch-1", "events": [
+		{"sli": "checkout-availability", "time": %q, "good": 990, "total": 1000},
+		{"sli": "checkout/payment", "time": %q, "good": 100, "total": 100}]}`,
+		now.Add(-10*time.Minute).Format(time.RFC3339), now.Add(-10*time.Minute).Format(time.RFC3339))
+	for _, tt := range []struct {
+		token, body string
+		want        int
+	}{
+		{"", body, http.StatusUnauthorized},
+		{viewer, body, http.StatusForbidden},
+		{editor, `{"events": [{"sli": "nope", "time": "2026-11-20T10:00:00Z", "good": 1, "total": 1}]}`, http.StatusUnprocessableEntity},
+		{editor, `{"events": [{"sli": "checkout-availability", "time": "2026-11-20T10:00:00Z", "good": 2, "total": 1}]}`, http.StatusUnprocessableEntity},
+		{editor, `not json`, http.StatusBadRequest},
+	} {
+		if code, resp := e.do(t, "POST", "/api/v1/events", tt.token, tt.body); code != tt.want {
+			t.Errorf("POST /api/v1/events = %d; want %d: %s", code, tt.want, resp)
+		}
+	}
+	// Nothing was stored by the refused requests.
+	var before struct{ SLOs []slostatus.Status }
+	e.getJSON(t, "/api/v1/slos?service=checkout", &before)
+	for _, s := range before.SLOs {
+		if s.OK {
+			t.Fatalf("%s has data before any accepted event", s.ID)
+		}
+	}
+	if code, resp := e.do(t, "POST", "/api/v1/events", editor, body); code != http.StatusAccepted {
+		t.Fatalf("POST /api/v1/events = %d: %s", code, resp)
+	}
+	// The same delivery again is counted once.
+	if code, resp := e.do(t, "POST", "/api/v1/events", editor, body); code != http.StatusOK || !strings.Contains(resp, `"duplicate": true`) {
+		t.Errorf("repeated delivery = %d %s", code, resp)
+	}
+	var got struct {
+		Status slostatus.Status
+	}
+	e.getJSON(t, "/api/v1/slos/checkout-availability", &got)
+	// 1% errors against a 0.1% budget: -900% left.
+	if !got.Status.OK || got.Status.Total != 1000 || math.Abs(got.Status.Remaining-(-9)) > 1e-9 {
+		t.Errorf("status = %+v; want 1,000 events and -900%% budget left", got.Status)
+	}
+	var list struct{ SLOs []slostatus.Status }
+	e.getJSON(t, "/api/v1/slos", &list)
+	if len(list.SLOs) != 8 || list.SLOs[0].ID != "checkout-availability" {
+		t.Errorf("GET /api/v1/slos: %d SLOs, first %q; want 8 with checkout-availability first", len(list.SLOs), list.SLOs[0].ID)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/slos/nope", "", ""); code != http.StatusNotFound {
+		t.Errorf("unknown SLO = %d; want 404", code)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/slos?at=yesterday", "", ""); code != http.StatusBadRequest {
+		t.Errorf("bad at = %d; want 400", code)
 	}
 }
