@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -356,5 +359,78 @@ func TestGateAndStatus(t *testing.T) {
 	code, out, _ = run(t, "slo", "status", "--service", "checkout", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
 	if code != 0 || !strings.Contains(out, "checkout-availability") || !strings.Contains(out, "page-quick") || strings.Contains(out, "search-") {
 		t.Errorf("slo status --service checkout = %d\n%s", code, out)
+	}
+}
+
+// TestIngestLogs ingests a gzipped ALB log for examples/acme's checkout
+// journey, twice, and reads the journey's status.
+func TestIngestLogs(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "k.db")
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	line := func(t0 time.Time, method, path string, status int) string {
+		return fmt.Sprintf(`https %s app/shop/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.001 0.020 0.001 %d %d 34 366 "%s https://shop.acme.example:443%s HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "shop.acme.example" "-" 0 %s "forward" "-" "-" "10.0.0.1:80" "%d" "-" "-"`,
+			t0.Format("2006-01-02T15:04:05.000000Z"), status, status, method, path, t0.Format("2006-01-02T15:04:05.000000Z"), status)
+	}
+	var b strings.Builder
+	for i := range 100 {
+		ts := at.Add(-30*time.Minute + time.Duration(i)*time.Second)
+		status := 201
+		if i%10 == 0 {
+			status = 502 // 10% of payments fail
+		}
+		fmt.Fprintln(&b, line(ts, "POST", "/api/payments", status))
+		fmt.Fprintln(&b, line(ts, "POST", "/api/cart/items", 200))
+		fmt.Fprintln(&b, line(ts, "GET", "/orders/A-"+fmt.Sprint(i)+"/confirmation", 200))
+	}
+	b.WriteString("garbage\n")
+	path := filepath.Join(dir, "alb.log.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	zw.Write([]byte(b.String()))
+	zw.Close()
+	f.Close()
+
+	args := []string{"ingest", "logs", "--format", "alb", "--config", "../../examples/acme", "--db", db, path}
+	code, out, errOut := run(t, args...)
+	if code != 0 || !strings.Contains(out, "301 lines, 300 requests, 300 counted for SLIs") || !strings.Contains(out, "1 malformed lines skipped (lines 301)") {
+		t.Fatalf("ingest logs = %d %q %q", code, out, errOut)
+	}
+	code, out, _ = run(t, args...)
+	if code != 0 || !strings.Contains(out, "already ingested") {
+		t.Errorf("second ingest = %d %q; want already ingested", code, out)
+	}
+	code, out, _ = run(t, "slo", "status", "--service", "checkout", "-o", "json", "--config", "../../examples/acme", "--db", db, "--at", at.Format(time.RFC3339))
+	var resp struct {
+		SLOs []slostatusJSON
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil || code != 0 {
+		t.Fatalf("slo status = %d %v", code, err)
+	}
+	var journey *slostatusJSON
+	for i := range resp.SLOs {
+		if resp.SLOs[i].ID == "checkout-journey" {
+			journey = &resp.SLOs[i]
+		}
+	}
+	// Payment fails 10% with weight 3 of 5: the journey's error ratio is 6%.
+	if journey == nil || !journey.OK || math.Abs(journey.SLI-0.94) > 1e-9 || len(journey.Steps) != 3 || journey.Steps[1].Total != 100 {
+		t.Errorf("checkout-journey = %+v; want SLI 0.94 from 3 steps", journey)
+	}
+	if code, _, errOut := run(t, "ingest", "logs", "--format", "w3c", "--config", "../../examples/acme", "--db", db, path); code != 1 || !strings.Contains(errOut, "w3c") {
+		t.Errorf("unknown format = %d %q", code, errOut)
+	}
+}
+
+type slostatusJSON struct {
+	ID    string
+	OK    bool
+	SLI   float64
+	Steps []struct {
+		Name  string
+		Total float64
 	}
 }

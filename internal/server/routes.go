@@ -33,6 +33,7 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /api/v1/slos", s.open(s.handleAPISLOs))
 	mux.HandleFunc("GET /api/v1/slos/{id}", s.open(s.handleAPISLO))
 	mux.HandleFunc("POST /api/v1/events", s.require(store.RoleEditor, s.handleAPIEvents))
+	mux.HandleFunc("POST /api/v1/ingest/logs", s.require(store.RoleEditor, s.handleAPIIngestLogs))
 	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
 	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))

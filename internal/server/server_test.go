@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -659,5 +661,34 @@ func TestEventsAndSLOs(t *testing.T) {
 	}
 	if code, _ := e.do(t, "GET", "/api/v1/slos?at=yesterday", "", ""); code != http.StatusBadRequest {
 		t.Errorf("bad at = %d; want 400", code)
+	}
+}
+
+func TestAPIIngestLogs(t *testing.T) {
+	e := newEnv(t, "../../examples/acme")
+	editor := e.token(t, store.RoleEditor)
+	ts := time.Now().UTC().Add(-5 * time.Minute).Format("2006-01-02T15:04:05.000000Z")
+	line := `https ` + ts + ` app/shop/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.001 0.020 0.001 200 200 34 366 "GET https://shop.acme.example:443/api/search?q=socks HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "shop.acme.example" "-" 0 ` + ts + ` "forward" "-" "-" "10.0.0.1:80" "200" "-" "-"` + "\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(line + "not a log line\n"))
+	zw.Close()
+	if code, _ := e.do(t, "POST", "/api/v1/ingest/logs?format=alb", "", gz.String()); code != http.StatusUnauthorized {
+		t.Errorf("no token = %d; want 401", code)
+	}
+	if code, body := e.do(t, "POST", "/api/v1/ingest/logs?format=w3c", editor, gz.String()); code != http.StatusBadRequest {
+		t.Errorf("bad format = %d %s", code, body)
+	}
+	code, body := e.do(t, "POST", "/api/v1/ingest/logs?format=alb&source=shipper-1", editor, gz.String())
+	if code != http.StatusAccepted || !strings.Contains(body, `"matched": 1`) || !strings.Contains(body, `"malformed": 1`) {
+		t.Fatalf("ingest = %d %s", code, body)
+	}
+	if code, body := e.do(t, "POST", "/api/v1/ingest/logs?format=alb", editor, gz.String()); code != http.StatusOK || !strings.Contains(body, `"duplicate": true`) {
+		t.Errorf("repeat = %d %s", code, body)
+	}
+	var got struct{ Status slostatus.Status }
+	e.getJSON(t, "/api/v1/slos/search-availability", &got)
+	if !got.Status.OK || got.Status.Total != 1 {
+		t.Errorf("search availability after ingest = %+v", got.Status)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"kiban.dev/kiban/internal/accesslog"
 	"kiban.dev/kiban/internal/sli"
 	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
@@ -149,4 +150,45 @@ func (s *Server) handleAPIEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": len(req.Events)})
+}
+
+// handleAPIIngestLogs takes an access log in the body (plain or gzip) for
+// log shippers: POST /api/v1/ingest/logs?format=alb&source=NAME.
+func (s *Server) handleAPIIngestLogs(w http.ResponseWriter, r *http.Request) {
+	f, err := accesslog.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	m, err := sli.NewMatcher(s.current().cat)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	source := r.URL.Query().Get("source")
+	if source == "" {
+		source = "api"
+	}
+	body, err := accesslog.Open("-", http.MaxBytesReader(w, r.Body, 1<<30))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+		return
+	}
+	defer body.Close()
+	res, err := sli.IngestLogs(r.Context(), s.store, m, body, source, f, actor(r.Context()))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "the body is larger than 1 GiB; send smaller batches")
+			return
+		}
+		s.log.Error("ingest logs", "source", source, "err", err)
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	code := http.StatusAccepted
+	if res.Duplicate {
+		code = http.StatusOK
+	}
+	writeJSON(w, code, res)
 }
