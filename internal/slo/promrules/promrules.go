@@ -547,3 +547,35 @@ func mergeMaps(maps ...map[string]string) map[string]string {
 // windowName writes a window as Prometheus (and so Sloth) does: 5m, 1h,
 // 1d, 1w for 7d, 4w for 28d, 30d.
 func windowName(d time.Duration) string { return model.Duration(d).String() }
+
+// Queries are an SLO's SLI as PromQL for any window, for kiban's own
+// queries to a Prometheus-compatible API.
+type Queries struct {
+	// ErrorRatio returns the error ratio over a window ("5m").
+	ErrorRatio func(window string) string
+	// Total returns the rate of events over a window; nil when the SLI
+	// counts no events (raw).
+	Total func(window string) string
+}
+
+// QueriesFor compiles an SLO's SLI (or its journey's) to PromQL; ok is
+// false when it has no PromQL form.
+func QueriesFor(c *catalog.Catalog, s *catalog.SLO) (Queries, bool) {
+	journeys := map[string]*catalog.Journey{}
+	for _, j := range c.Journeys {
+		journeys[j.Name] = j
+	}
+	if !HasPromQL(s, journeys) {
+		return Queries{}, false
+	}
+	var in sli
+	if s.Spec.SLI != nil {
+		in = compile(s.Spec.SLI, false)
+	} else {
+		in = compileJourney(journeys[s.Spec.Journey])
+	}
+	return Queries{ErrorRatio: in.errorRatio, Total: in.total}, true
+}
+
+// WindowName writes a window as Prometheus and the rule names do.
+func WindowName(d time.Duration) string { return windowName(d) }
