@@ -9,6 +9,7 @@
 #   FUZZTIME     time per fuzz target                (default 30s)
 #   FUZZ         only fuzz targets matching regexp   (default: all)
 #   DEMO_DB      SQLite file for `make demo`          (default $TMPDIR/kiban-demo.db)
+#   DEMO_DATA    example logs of `make gen`, `make demo` (default examples/acme/data)
 
 GO          ?= go
 PKG         ?= ./...
@@ -20,6 +21,7 @@ FUZZTIME    ?= 30s
 FUZZ        ?= .
 TMPDIR      ?= /tmp
 DEMO_DB     ?= $(TMPDIR)/kiban-demo.db
+DEMO_DATA   ?= examples/acme/data
 
 # staticcheck 2026.2.2; the first release line that supports Go 1.26.
 STATICCHECK_VERSION ?= v0.8.2
@@ -32,14 +34,14 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help test check fmt vet staticcheck build demo bench fuzz clean
+.PHONY: help test check fmt vet staticcheck build gen demo bench fuzz clean
 
 help: ## List the targets
 	@echo 'Usage: make TARGET [VAR=value...]'
 	@echo
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-zA-Z_-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo 'Variables: PKG RUN GOTESTFLAGS TESTTIMEOUT BENCH FUZZTIME FUZZ DEMO_DB (see the top of the Makefile)'
+	@echo 'Variables: PKG RUN GOTESTFLAGS TESTTIMEOUT BENCH FUZZTIME FUZZ DEMO_DB DEMO_DATA (see the top of the Makefile)'
 
 test: vet ## go vet, then all tests with PostgreSQL + Chromium provisioned (scripts/test-env.sh)
 	bash scripts/test-env.sh $(GO) test -timeout $(TESTTIMEOUT) $(if $(RUN),-run '$(RUN)') $(GOTESTFLAGS) $(PKG)
@@ -59,8 +61,19 @@ staticcheck: ## staticcheck ./... (fetched from the Go module proxy)
 build: ## Build bin/kiban
 	$(GO) build -o bin/kiban ./cmd/kiban
 
-demo: ## Run kiban with the examples/acme config and a throwaway SQLite DB
-	$(GO) run ./cmd/kiban serve --config examples/acme --db sqlite:$(DEMO_DB)
+gen: ## Generate a week of Acme's ALB access logs, with one incident, into DEMO_DATA/logs
+	$(GO) run ./examples/acme/gen -out '$(DEMO_DATA)'
+
+demo: ## Generate logs, ingest them into a fresh DEMO_DB and serve examples/acme with live error budgets
+	$(GO) build -o bin/kiban ./cmd/kiban
+	$(GO) run ./examples/acme/gen -out '$(DEMO_DATA)'
+	rm -f '$(DEMO_DB)' '$(DEMO_DB)-wal' '$(DEMO_DB)-shm'
+	find '$(DEMO_DATA)/logs' -name '*.log.gz' -print0 | sort -z | \
+	  xargs -0 bin/kiban ingest logs --format alb --config examples/acme --db 'sqlite:$(DEMO_DB)' >'$(DEMO_DATA)/ingest.log'
+	@echo "ingested $$(wc -l <'$(DEMO_DATA)/ingest.log') files into $(DEMO_DB); one line a file in $(DEMO_DATA)/ingest.log"
+	bin/kiban slo status --config examples/acme --db 'sqlite:$(DEMO_DB)'
+	bin/kiban gate checkout --config examples/acme --db 'sqlite:$(DEMO_DB)' || [ $$? -eq 1 ]
+	bin/kiban serve --config examples/acme --db 'sqlite:$(DEMO_DB)'
 
 bench: ## Run the benchmarks (no tests)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(GOTESTFLAGS) $(PKG)
