@@ -22,6 +22,8 @@
 # Variables honoured:
 #   KIBAN_TEST_POSTGRES_URL  already set: use that server, start none.
 #   KIBAN_TEST_CHROMIUM      already set: use that browser binary.
+#   KIBAN_TEST_PROMTOOL      already set: use that promtool.
+#   KIBAN_TEST_ALERTMANAGER  already set: use that Alertmanager binary.
 #   KIBAN_TEST_PROVISION=0   never run apt-get; a dependency that is absent is
 #                            left unset (its tests skip) instead of failing.
 #   KIBAN_TEST_KEEP=1        keep the temporary directories (logs) on exit.
@@ -35,7 +37,7 @@
 set -euo pipefail
 
 # Dependencies, in setup order. Teardown runs in reverse order.
-DEPS=(postgres chromium promtool)
+DEPS=(postgres chromium promtool alertmanager)
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -278,6 +280,33 @@ dep_promtool_setup() {
 	[[ -x $p ]] || die "promtool: KIBAN_TEST_PROMTOOL=$p is not executable"
 	export KIBAN_TEST_PROMTOOL=$p
 	log "promtool: $p ($("$p" --version 2>&1 | head -n1))"
+}
+
+# Alertmanager (Debian's prometheus-alertmanager package): the burn alert
+# tests start their own throwaway server from the binary, so only the path is
+# exported. The package's postinst may try to start its service; that may
+# fail (no init system in a container) without harm.
+find_alertmanager() {
+	if [[ -n ${KIBAN_TEST_ALERTMANAGER:-} ]]; then
+		printf '%s\n' "$KIBAN_TEST_ALERTMANAGER"
+		return 0
+	fi
+	command -v prometheus-alertmanager || command -v alertmanager || true
+}
+dep_alertmanager_packages() {
+	[[ -n $(find_alertmanager) ]] || echo prometheus-alertmanager
+}
+dep_alertmanager_setup() {
+	local p
+	p=$(find_alertmanager)
+	if [[ -z $p ]]; then
+		log "alertmanager: not installed; KIBAN_TEST_ALERTMANAGER left unset"
+		return 0
+	fi
+	[[ -x $p ]] || p=$(command -v "$p" || true)
+	[[ -n $p && -x $p ]] || die "alertmanager: KIBAN_TEST_ALERTMANAGER=${KIBAN_TEST_ALERTMANAGER:-} is not executable"
+	export KIBAN_TEST_ALERTMANAGER=$p
+	log "alertmanager: $p ($("$p" --version 2>&1 | head -n1))"
 }
 
 dep_chromium_packages() {

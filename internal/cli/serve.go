@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,12 +16,22 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kiban.dev/kiban/internal/burnalert"
+	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/server"
 	"kiban.dev/kiban/internal/store"
 )
 
+// alertOptions configure kiban's own burn alerts.
+type alertOptions struct {
+	alertmanagers []string
+	every         time.Duration
+	externalURL   string
+}
+
 func newServeCmd() *cobra.Command {
 	var dir, db, addr, logFormat, logLevel string
+	var alerts alertOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API",
@@ -33,9 +44,18 @@ catalog and shows the errors on every page.
 
 The store holds what changes at run time (tokens, the audit log): SQLite in
 one file by default, PostgreSQL with --db postgres://…; migrations run at
-start.`,
+start.
+
+Burn alerts: every --evaluate-every, kiban evaluates the SLOs it measures
+itself (from access logs and events; SLOs with a PromQL SLI get Prometheus
+rules instead) and, for each severity (page, ticket) whose multiwindow pairs
+fire, sends an alert to every --alertmanager (API v2; re-sent every round
+while it fires, resolved when it stops) and one message to the owning team's
+chat webhook (spec.chat.webhook or the variable named by webhookEnv) when it
+starts and when it stops. Links point to --external-url/slos/<id>.`,
 		Example: `  kiban serve --config examples/acme
   kiban serve --config /srv/catalog --db postgres://kiban@db/kiban --addr :8080
+  kiban serve --alertmanager http://alertmanager:9093 --external-url https://kiban.example.com
   kill -HUP $(pidof kiban)        # reload the tree`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,7 +64,7 @@ start.`,
 				return err
 			}
 			slog.SetDefault(log)
-			return runServe(cmd.Context(), cmd, log, dir, db, addr)
+			return runServe(cmd.Context(), cmd, log, dir, db, addr, alerts)
 		},
 	}
 	configFlag(cmd, &dir)
@@ -56,6 +76,9 @@ start.`,
 	cmd.Flags().StringVar(&addr, "addr", addrDefault, "listen address (env KIBAN_ADDR)")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmd.Flags().StringArrayVar(&alerts.alertmanagers, "alertmanager", nil, "Alertmanager URL to send burn alerts to (API v2); repeat for several")
+	cmd.Flags().DurationVar(&alerts.every, "evaluate-every", burnalert.DefaultInterval, "how often to evaluate burn alerts; 0 turns them off")
+	cmd.Flags().StringVar(&alerts.externalURL, "external-url", "", "kiban's URL as people reach it, for links in alerts (default http://ADDR)")
 	return cmd
 }
 
@@ -74,7 +97,21 @@ func newLogger(cmd *cobra.Command, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format: unknown %q; expected text or json", format)
 }
 
-func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db, addr string) error {
+func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db, addr string, alerts alertOptions) error {
+	if alerts.every < 0 {
+		return fmt.Errorf("--evaluate-every: negative duration %v", alerts.every)
+	}
+	var ams []*notify.Alertmanager
+	for _, u := range alerts.alertmanagers {
+		am, err := notify.NewAlertmanager(u, nil)
+		if err != nil {
+			return fmt.Errorf("--alertmanager: %w", err)
+		}
+		ams = append(ams, am)
+	}
+	if alerts.every == 0 && len(ams) > 0 {
+		return errors.New("--alertmanager needs burn alerts on: --evaluate-every must be positive")
+	}
 	st, err := store.Open(ctx, db)
 	if err != nil {
 		return err
@@ -113,6 +150,25 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 		}
 	}()
 
+	// Burn alerts run beside the HTTP server and stop with it.
+	jobs, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	evalDone := make(chan struct{})
+	if alerts.every > 0 {
+		ev, err := burnalert.New(burnalert.Config{
+			Store: st, Catalog: srv.Catalog, Alertmanagers: ams,
+			ExternalURL: cmp.Or(alerts.externalURL, baseURL(ln.Addr())),
+			Interval:    alerts.every, Logger: log, Registerer: srv.Registry(),
+		})
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--external-url: %w", err)
+		}
+		go func() { defer close(evalDone); ev.Run(jobs) }()
+	} else {
+		close(evalDone)
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(cmd.OutOrStdout(), "kiban is serving %s on %s\n", dir, dashboardURL(ln.Addr()))
@@ -126,17 +182,32 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	stopJobs()
 	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	select {
+	case <-evalDone:
+	case <-shutdownCtx.Done():
+		log.Warn("burn alerts: still delivering at shutdown")
 	}
 	return nil
 }
 
 // dashboardURL is the address a person can open in a browser.
 func dashboardURL(a net.Addr) string {
+	if _, _, err := net.SplitHostPort(a.String()); err != nil {
+		return "http://" + a.String() + "/"
+	}
+	return baseURL(a) + "/services"
+}
+
+// baseURL is http://HOST:PORT of a listener, with localhost for an
+// unspecified address: the default --external-url.
+func baseURL(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
-		return "http://" + a.String() + "/"
+		return "http://" + a.String()
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
@@ -144,5 +215,5 @@ func dashboardURL(a net.Addr) string {
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	return "http://" + host + ":" + port + "/services"
+	return "http://" + host + ":" + port
 }

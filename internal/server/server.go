@@ -61,6 +61,7 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	pages   *pages
+	reg     *prometheus.Registry // what /metrics serves
 }
 
 // New loads the tree and builds the server. A tree with errors does not
@@ -81,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if reg == nil {
 		reg = newRegistry()
 	}
+	s.reg = reg
 	s.metrics = newMetrics(reg, s)
 	p, err := loadPages()
 	if err != nil {
@@ -178,3 +180,13 @@ func (s *Server) Reload(ctx context.Context, actor string) (ReloadResult, error)
 	}
 	return res, nil
 }
+
+// Catalog and Registry serve background jobs such as the burn alert
+// evaluator, which the serve command starts.
+
+// Catalog returns the catalog being served: the last one that loaded
+// without errors. Jobs call it on every round so that reloads apply.
+func (s *Server) Catalog() *catalog.Catalog { return s.current().cat }
+
+// Registry returns the registry /metrics serves, for jobs' metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }

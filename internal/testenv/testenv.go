@@ -1,10 +1,11 @@
 // Package testenv gives tests access to the external services kiban's tests
-// run against: a real PostgreSQL server and a real Chromium binary.
+// run against: a real PostgreSQL server, a real Chromium binary, and
+// Prometheus' promtool and Alertmanager.
 //
 // Each helper follows the same rule when its service is not configured: the
 // test is skipped on a developer machine, and fails when the environment
 // variable CI is true, so that a misconfigured CI job cannot silently skip
-// tests. `make test` provisions both services and sets the variables.
+// tests. `make test` provisions them and sets the variables.
 package testenv
 
 import (
@@ -31,6 +32,8 @@ const (
 	ChromiumEnv = "KIBAN_TEST_CHROMIUM"
 	// PromtoolEnv names the path of Prometheus' promtool.
 	PromtoolEnv = "KIBAN_TEST_PROMTOOL"
+	// AlertmanagerEnv names the path of Prometheus' Alertmanager binary.
+	AlertmanagerEnv = "KIBAN_TEST_ALERTMANAGER"
 )
 
 // adminTimeout bounds each administrative statement (CREATE and DROP
@@ -130,6 +133,29 @@ func Promtool(t testing.TB) string {
 		return path
 	}
 	unavailable(t, "no promtool found: set "+PromtoolEnv+", install Debian's prometheus package, or run `make test`")
+	return ""
+}
+
+// Alertmanager returns the path of Prometheus' Alertmanager:
+// $KIBAN_TEST_ALERTMANAGER, else prometheus-alertmanager (Debian's name) or
+// alertmanager on PATH. If there is none, Alertmanager skips t, or fails it
+// when CI=true. The test starts its own server (on loopback, with a
+// temporary --storage.path and clustering disabled).
+func Alertmanager(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(AlertmanagerEnv); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("testenv: %s=%q: %v", AlertmanagerEnv, p, err)
+		}
+		return path
+	}
+	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	unavailable(t, "no Alertmanager found: set "+AlertmanagerEnv+", install Debian's prometheus-alertmanager package, or run `make test`")
 	return ""
 }
 
