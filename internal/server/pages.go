@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound"}
+var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo"}
 
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -36,6 +37,7 @@ func loadPages() (*pages, error) {
 			return "?"
 		},
 	}
+	maps.Copy(funcs, sloFuncs)
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/"+name+".html")

@@ -54,6 +54,8 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /services/{name}", s.handleServicePage)
 	mux.HandleFunc("GET /teams", s.handleTeamsPage)
 	mux.HandleFunc("GET /teams/{name}", s.handleTeamPage)
+	mux.HandleFunc("GET /slos", s.handleSLOsPage)
+	mux.HandleFunc("GET /slos/{id}", s.handleSLOPage)
 	mux.HandleFunc("GET /who", s.handleWhoPage)
 	mux.HandleFunc("GET /audit", s.handleAuditPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

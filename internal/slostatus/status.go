@@ -150,19 +150,7 @@ func Evaluate(ctx context.Context, st *store.Store, c *catalog.Catalog, s *catal
 		res.Team = svc.Spec.Owner
 	}
 	objective := s.Spec.Objective / 100
-	win := slo.Window{Rolling: s.Period(), Location: s.Location()}
-	if s.Spec.Window.Calendar != "" {
-		win = slo.Window{Calendar: s.Spec.Window.Calendar, Location: s.Location()}
-	}
-	if win.Rolling == 0 && win.Calendar == "" {
-		win.Rolling = 30 * slo.Day
-	}
-	start, end := win.Period(at)
-	if win.Calendar == "" {
-		start, end = at.Add(-win.Rolling), at
-	} else if end.After(at) {
-		end = at
-	}
+	win, start, end := sloWindow(s, at)
 	res.WindowStart, res.WindowEnd = start.UTC(), end.UTC()
 	period := win.Length(at)
 
@@ -178,47 +166,12 @@ func Evaluate(ctx context.Context, st *store.Store, c *catalog.Catalog, s *catal
 		res.NoData = "journey " + s.Spec.Journey + " is not in the catalog"
 		return res, nil
 	}
-	buckets, err := st.Buckets(ctx, keys, time.Unix(from*60, 0), time.Unix(atMin*60, 0))
+	ser, err := loadSeries(ctx, st, keys, from, atMin)
 	if err != nil {
 		return res, fmt.Errorf("slostatus: %s: %w", s.ID(), err)
 	}
-	byKey := map[string][]store.Bucket{}
-	for _, b := range buckets {
-		byKey[b.Key] = append(byKey[b.Key], b)
-	}
-	ser := make([]*series, len(keys))
-	for i, k := range keys {
-		ser[i] = newSeries(from, atMin, byKey[k])
-	}
-	var journey *catalog.Journey
-	for _, j := range c.Journeys {
-		if j.Name == s.Spec.Journey {
-			journey = j
-		}
-	}
-
-	// counts returns the SLO's good and total over [a, b) minutes, and the
-	// error ratio (combined for a journey).
-	ratio := func(a, b int64) (errRatio, events float64, ok bool) {
-		if journey == nil {
-			g, t := ser[0].sum(a, b)
-			if t <= 0 {
-				return 0, 0, false
-			}
-			return 1 - g/t, t, true
-		}
-		steps := make([]slo.StepCounts, len(journey.Spec.Steps))
-		for i, js := range journey.Spec.Steps {
-			g, t := ser[i].sum(a, b)
-			steps[i] = slo.StepCounts{Name: js.Name, Weight: js.Weight, Good: g, Total: t}
-			events += t
-		}
-		success, ok, err := slo.JourneySuccess(slo.Combine(journey.Spec.Combine), steps)
-		if err != nil || !ok {
-			return 0, events, false
-		}
-		return 1 - success, events, true
-	}
+	journey := findJourney(c, s.Spec.Journey)
+	ratio := counts{ser: ser, journey: journey}.ratio
 
 	startMin := floorMinute(start)
 	endMin := ceilMinute(end)
@@ -311,6 +264,85 @@ func Evaluate(ctx context.Context, st *store.Store, c *catalog.Catalog, s *catal
 		}
 	}
 	return res, nil
+}
+
+// sloWindow returns an SLO's window at a moment and the part of it that
+// has passed: from start to end, which is at, or the end of a calendar
+// period that at is past.
+func sloWindow(s *catalog.SLO, at time.Time) (win slo.Window, start, end time.Time) {
+	win = slo.Window{Rolling: s.Period(), Location: s.Location()}
+	if s.Spec.Window.Calendar != "" {
+		win = slo.Window{Calendar: s.Spec.Window.Calendar, Location: s.Location()}
+	}
+	if win.Rolling == 0 && win.Calendar == "" {
+		win.Rolling = 30 * slo.Day
+	}
+	start, end = win.Period(at)
+	if win.Calendar == "" {
+		start, end = at.Add(-win.Rolling), at
+	} else if end.After(at) {
+		end = at
+	}
+	return win, start, end
+}
+
+// loadSeries reads the counts of keys over [from, to) minutes, one series
+// per key, in the order of keys.
+func loadSeries(ctx context.Context, st *store.Store, keys []string, from, to int64) ([]*series, error) {
+	buckets, err := st.Buckets(ctx, keys, time.Unix(from*60, 0), time.Unix(to*60, 0))
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string][]store.Bucket{}
+	for _, b := range buckets {
+		byKey[b.Key] = append(byKey[b.Key], b)
+	}
+	ser := make([]*series, len(keys))
+	for i, k := range keys {
+		ser[i] = newSeries(from, to, byKey[k])
+	}
+	return ser, nil
+}
+
+// findJourney returns the journey named name, nil when there is none.
+func findJourney(c *catalog.Catalog, name string) *catalog.Journey {
+	var journey *catalog.Journey
+	for _, j := range c.Journeys {
+		if j.Name == name {
+			journey = j
+		}
+	}
+	return journey
+}
+
+// counts are an SLO's series: its own, or one per step of its journey
+// (in the order of Keys).
+type counts struct {
+	ser     []*series
+	journey *catalog.Journey
+}
+
+// ratio returns the SLO's error ratio over [a, b) minutes (combined for a
+// journey) and its events; ok is false when nothing was measured.
+func (c counts) ratio(a, b int64) (errRatio, events float64, ok bool) {
+	if c.journey == nil {
+		g, t := c.ser[0].sum(a, b)
+		if t <= 0 {
+			return 0, 0, false
+		}
+		return 1 - g/t, t, true
+	}
+	steps := make([]slo.StepCounts, len(c.journey.Spec.Steps))
+	for i, js := range c.journey.Spec.Steps {
+		g, t := c.ser[i].sum(a, b)
+		steps[i] = slo.StepCounts{Name: js.Name, Weight: js.Weight, Good: g, Total: t}
+		events += t
+	}
+	success, ok, err := slo.JourneySuccess(slo.Combine(c.journey.Spec.Combine), steps)
+	if err != nil || !ok {
+		return 0, events, false
+	}
+	return 1 - success, events, true
 }
 
 func floorMinute(t time.Time) int64 { return t.Unix() / 60 }
