@@ -18,6 +18,7 @@ import (
 
 	"kiban.dev/kiban/internal/burnalert"
 	"kiban.dev/kiban/internal/notify"
+	"kiban.dev/kiban/internal/promsli"
 	"kiban.dev/kiban/internal/server"
 	"kiban.dev/kiban/internal/store"
 )
@@ -30,7 +31,7 @@ type alertOptions struct {
 }
 
 func newServeCmd() *cobra.Command {
-	var dir, db, addr, logFormat, logLevel string
+	var dir, db, addr, logFormat, logLevel, promURL string
 	var alerts alertOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -64,7 +65,11 @@ starts and when it stops. Links point to --external-url/slos/<id>.`,
 				return err
 			}
 			slog.SetDefault(log)
-			return runServe(cmd.Context(), cmd, log, dir, db, addr, alerts)
+			prom, err := prometheusSource(promURL)
+			if err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), cmd, log, dir, db, addr, alerts, prom)
 		},
 	}
 	configFlag(cmd, &dir)
@@ -76,6 +81,7 @@ starts and when it stops. Links point to --external-url/slos/<id>.`,
 	cmd.Flags().StringVar(&addr, "addr", addrDefault, "listen address (env KIBAN_ADDR)")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	prometheusFlag(cmd, &promURL)
 	cmd.Flags().StringArrayVar(&alerts.alertmanagers, "alertmanager", nil, "Alertmanager URL to send burn alerts to (API v2); repeat for several")
 	cmd.Flags().DurationVar(&alerts.every, "evaluate-every", burnalert.DefaultInterval, "how often to evaluate burn alerts; 0 turns them off")
 	cmd.Flags().StringVar(&alerts.externalURL, "external-url", "", "kiban's URL as people reach it, for links in alerts (default http://ADDR)")
@@ -97,7 +103,7 @@ func newLogger(cmd *cobra.Command, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format: unknown %q; expected text or json", format)
 }
 
-func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db, addr string, alerts alertOptions) error {
+func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db, addr string, alerts alertOptions, prom *promsli.Source) error {
 	if alerts.every < 0 {
 		return fmt.Errorf("--evaluate-every: negative duration %v", alerts.every)
 	}
@@ -117,7 +123,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(ctx, server.Config{ConfigDir: dir, Store: st, Logger: log})
+	srv, err := server.New(ctx, server.Config{ConfigDir: dir, Store: st, Logger: log, Prometheus: prom})
 	if err != nil {
 		return err
 	}

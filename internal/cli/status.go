@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kiban.dev/kiban/internal/gate"
+	"kiban.dev/kiban/internal/promsli"
 	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
 )
@@ -28,7 +30,7 @@ func parseAt(s string) (time.Time, error) {
 }
 
 func newSLOStatusCmd() *cobra.Command {
-	var dir, db, service, out, at string
+	var dir, db, service, out, at, promURL string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show every SLO's remaining error budget, burn rates and alerts",
@@ -63,7 +65,11 @@ alerts fire. Worst budget first.`,
 				return err
 			}
 			defer st.Close()
-			all, err := slostatus.EvaluateAll(cmd.Context(), st, c, service, when)
+			prom, err := prometheusSource(promURL)
+			if err != nil {
+				return err
+			}
+			all, err := slostatus.EvaluateAllWith(cmd.Context(), st, prom, c, service, when)
 			if err != nil {
 				return err
 			}
@@ -82,6 +88,7 @@ alerts fire. Worst budget first.`,
 	cmd.Flags().StringVar(&service, "service", "", "only this service's SLOs")
 	cmd.Flags().StringVarP(&out, "output", "o", "table", "output format: table or json")
 	cmd.Flags().StringVar(&at, "at", "", "evaluate as of this time (RFC 3339); now when empty")
+	prometheusFlag(cmd, &promURL)
 	return cmd
 }
 
@@ -122,7 +129,7 @@ func formatObjective(p float64) string {
 }
 
 func newGateCmd() *cobra.Command {
-	var dir, db, journey, at, change string
+	var dir, db, journey, at, change, promURL string
 	cmd := &cobra.Command{
 		Use:   "gate SERVICE",
 		Short: "Exit 0 when a release may go, 1 when the error budget policy blocks it",
@@ -150,7 +157,11 @@ Exit 2 means the gate could not decide (bad input, store unavailable).`,
 				return exitWith(cmd, 2, err)
 			}
 			defer st.Close()
-			d, err := gate.Decide(cmd.Context(), st, c, gate.Request{Service: args[0], Journey: journey, Change: change, At: when})
+			prom, err := prometheusSource(promURL)
+			if err != nil {
+				return exitWith(cmd, 2, err)
+			}
+			d, err := gate.Decide(cmd.Context(), st, c, gate.Request{Service: args[0], Journey: journey, Change: change, At: when, Prometheus: prom})
 			if err != nil {
 				return exitWith(cmd, 2, err)
 			}
@@ -166,7 +177,20 @@ Exit 2 means the gate could not decide (bad input, store unavailable).`,
 	cmd.Flags().StringVar(&journey, "journey", "", "only the SLO that targets this journey")
 	cmd.Flags().StringVar(&at, "at", "", "decide as of this time (RFC 3339); now when empty")
 	cmd.Flags().StringVar(&change, "change", "", "kind of change: fix ships through a freeze")
+	prometheusFlag(cmd, &promURL)
 	return cmd
+}
+
+// prometheusFlag adds --prometheus with its environment default.
+func prometheusFlag(cmd *cobra.Command, url *string) {
+	cmd.Flags().StringVar(url, "prometheus", os.Getenv("KIBAN_PROMETHEUS"), "Prometheus-compatible query API (Prometheus, Thanos, Mimir, VictoriaMetrics) for SLOs without stored counts (env KIBAN_PROMETHEUS)")
+}
+
+func prometheusSource(url string) (*promsli.Source, error) {
+	if url == "" {
+		return nil, nil
+	}
+	return promsli.New(url, 10*time.Second)
 }
 
 // exitWith prints an error and ends with a code.

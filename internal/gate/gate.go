@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/promsli"
 	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
 )
@@ -25,6 +26,9 @@ type Request struct {
 	// Change is the kind of change; ChangeFix passes a freeze.
 	Change string
 	At     time.Time
+	// Prometheus, when set, answers for SLOs with a PromQL SLI and no
+	// stored counts.
+	Prometheus *promsli.Source
 }
 
 // Decision is the gate's answer.
@@ -84,7 +88,7 @@ func Decide(ctx context.Context, st *store.Store, c *catalog.Catalog, req Reques
 	var worstThreshold *catalog.BudgetThreshold
 	var noData []string
 	for _, s := range slos {
-		status, err := slostatus.Evaluate(ctx, st, c, s, req.At)
+		status, err := slostatus.EvaluateWith(ctx, st, req.Prometheus, c, s, req.At)
 		if err != nil {
 			return Decision{}, fmt.Errorf("gate: %w", err)
 		}

@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,22 +48,11 @@ spec:
       total: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
 `
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestPrometheus runs a real Prometheus that scrapes a counter of 100 good
 // and 1 failed request per second and evaluates kiban's rules for one of
 // two SLOs; kiban reads both back, through the rule and through the raw
 // query.
 func TestPrometheus(t *testing.T) {
-	bin := testenv.Prometheus(t)
 	start := time.Now()
 	exporter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := time.Since(start).Seconds()
@@ -95,33 +80,8 @@ func TestPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
-rule_files: [rules.yaml]
-scrape_configs:
-  - job_name: exporter
-    honor_labels: true
-    static_configs: [{targets: [%q]}]
-`, strings.TrimPrefix(exporter.URL, "http://"))
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
-	out, _ := os.Create(filepath.Join(dir, "prometheus.log"))
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	src, err := New(fmt.Sprintf("http://127.0.0.1:%d", port), 5*time.Second)
+	url := testenv.StartPrometheus(t, rules, strings.TrimPrefix(exporter.URL, "http://"))
+	src, err := New(url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +98,7 @@ scrape_configs:
 			break
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
-			t.Fatalf("no data after 60 s: %+v\n%s", got, log)
+			t.Fatalf("no data after 60 s: %+v", got)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

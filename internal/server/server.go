@@ -18,6 +18,7 @@ import (
 
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/ownership"
+	"kiban.dev/kiban/internal/promsli"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Prometheus, when set, answers for SLOs with a PromQL SLI and no
+	// stored counts.
+	Prometheus *promsli.Source
 }
 
 // snapshot is one loaded catalog with its resolver. It never changes once

@@ -40,7 +40,7 @@ func (s *Server) handleAPISLOs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	all, err := slostatus.EvaluateAll(r.Context(), s.store, snap.cat, service, at)
+	all, err := slostatus.EvaluateAllWith(r.Context(), s.store, s.cfg.Prometheus, snap.cat, service, at)
 	if err != nil {
 		s.log.Error("slo status", "err", err)
 		writeError(w, http.StatusInternalServerError, "cannot evaluate the SLOs now")
@@ -58,7 +58,7 @@ func (s *Server) handleAPISLO(w http.ResponseWriter, r *http.Request) {
 	snap := s.current()
 	for _, x := range snap.cat.SLOs {
 		if x.ID() == r.PathValue("id") {
-			st, err := slostatus.Evaluate(r.Context(), s.store, snap.cat, x, at)
+			st, err := slostatus.EvaluateWith(r.Context(), s.store, s.cfg.Prometheus, snap.cat, x, at)
 			if err != nil {
 				s.log.Error("slo status", "err", err)
 				writeError(w, http.StatusInternalServerError, "cannot evaluate the SLO now")

@@ -197,7 +197,7 @@ func (s *Server) handleSLOsPage(w http.ResponseWriter, r *http.Request) {
 	for _, x := range c.SLOs {
 		budgeting[x.ID()] = x.Spec.Budgeting.Method
 	}
-	all, err := slostatus.EvaluateAll(r.Context(), s.store, c, "", at)
+	all, err := slostatus.EvaluateAllWith(r.Context(), s.store, s.cfg.Prometheus, c, "", at)
 	if err != nil {
 		s.log.Error("slo status", "err", err)
 		p.Error = "The SLOs cannot be evaluated right now: the store did not answer."
@@ -369,7 +369,7 @@ func (s *Server) handleSLOPage(w http.ResponseWriter, r *http.Request) {
 	if given != "" {
 		p.AtInput = at.Format("2006-01-02T15:04")
 	}
-	st, err := slostatus.Evaluate(r.Context(), s.store, c, x, at)
+	st, err := slostatus.EvaluateWith(r.Context(), s.store, s.cfg.Prometheus, c, x, at)
 	if err == nil {
 		p.Timeline, err = slostatus.History(r.Context(), s.store, c, x, at, slostatus.DefaultPoints)
 	}

@@ -32,6 +32,12 @@ type Status struct {
 	// OK is false when there is no data over the window; NoData says why.
 	OK     bool   `json:"ok"`
 	NoData string `json:"no_data,omitempty"`
+	// Source says where the counts came from: "store" (access logs and
+	// events) or "prometheus URL".
+	Source string `json:"source"`
+	// Queries are the PromQL queries behind a Prometheus status, by
+	// window.
+	Queries map[string]string `json:"queries,omitempty"`
 	// SLI is the success ratio over the window so far; Good and Total
 	// its events (slices for timeslices budgeting).
 	SLI   float64 `json:"sli"`
@@ -145,7 +151,7 @@ func (s *series) sum(from, to int64) (good, total float64) {
 
 // Evaluate computes the status of an SLO at a moment from stored counts.
 func Evaluate(ctx context.Context, st *store.Store, c *catalog.Catalog, s *catalog.SLO, at time.Time) (Status, error) {
-	res := Status{ID: s.ID(), Service: s.Spec.Service, Name: s.Name, Title: s.Title, Journey: s.Spec.Journey, Objective: s.Spec.Objective, At: at.UTC()}
+	res := Status{ID: s.ID(), Service: s.Spec.Service, Name: s.Name, Title: s.Title, Journey: s.Spec.Journey, Objective: s.Spec.Objective, At: at.UTC(), Source: "store"}
 	if svc, ok := c.Service(s.Spec.Service); ok {
 		res.Team = svc.Spec.Owner
 	}
@@ -372,20 +378,16 @@ func alertWindows(c *catalog.Catalog, period time.Duration) []slo.AlertWindow {
 	return out
 }
 
-// EvaluateAll evaluates every SLO of the catalog, optionally of one
-// service, sorted by remaining budget, worst first (no data last).
+// EvaluateAll evaluates every SLO of the catalog from the store, of one
+// service when service is not empty, sorted by remaining budget, worst
+// first (no data last).
 func EvaluateAll(ctx context.Context, st *store.Store, c *catalog.Catalog, service string, at time.Time) ([]Status, error) {
-	var out []Status
-	for _, s := range c.SLOs {
-		if service != "" && s.Spec.Service != service {
-			continue
-		}
-		res, err := Evaluate(ctx, st, c, s, at)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, res)
-	}
+	return EvaluateAllWith(ctx, st, nil, c, service, at)
+}
+
+// sortWorstFirst orders statuses by remaining budget, worst first, those
+// without data last.
+func sortWorstFirst(out []Status) {
 	slices.SortStableFunc(out, func(a, b Status) int {
 		switch {
 		case a.OK != b.OK:
@@ -400,5 +402,4 @@ func EvaluateAll(ctx context.Context, st *store.Store, c *catalog.Catalog, servi
 		}
 		return 0
 	})
-	return out, nil
 }
