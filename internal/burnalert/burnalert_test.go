@@ -236,16 +236,15 @@ func (m chatMessage) all() string {
 }
 
 type fixture struct {
-	st    *store.Store
-	cat   atomic.Pointer[catalog.Catalog]
-	am    *receiver
-	chat  *receiver
-	hook  string // the shop team's webhook URL, a secret
-	logs  *bytes.Buffer
-	reg   *prometheus.Registry
-	ev    *Evaluator
-	at    time.Time
-	alert string
+	st   *store.Store
+	cat  atomic.Pointer[catalog.Catalog]
+	am   *receiver
+	chat *receiver
+	hook string // the shop team's webhook URL, a secret
+	logs *bytes.Buffer
+	reg  *prometheus.Registry
+	ev   *Evaluator
+	at   time.Time
 }
 
 func newFixture(t *testing.T) *fixture {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -266,7 +267,7 @@ func TestSLOFigures(t *testing.T) {
 		{burnText(0.5), "0.50×"},
 		{countText(1234567), "1,234,567"},
 		{countText(999), "999"},
-		{axisPct(-0.0), "0%"},
+		{axisPct(math.Copysign(0, -1)), "0%"},
 		{axisPct(0.25), "25%"},
 	} {
 		if tt.got != tt.want {
