@@ -6,13 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
-	"kiban.dev/kiban/internal/testenv"
 )
 
 // TestBrowserSLOs drives a real headless Chromium through what an on-call
@@ -20,7 +18,6 @@ import (
 // on top, filter by team, and open it to read its remaining budget, which
 // must be what slostatus computes.
 func TestBrowserSLOs(t *testing.T) {
-	chromium := testenv.Chromium(t)
 	e := newEnv(t, "../../examples/acme")
 
 	// 1% errors against checkout's 0.1% budget exhausts it; search is
@@ -33,55 +30,8 @@ func TestBrowserSLOs(t *testing.T) {
 		eventJSON("search-availability", ten, 9995, 10000),
 	)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	// The browser lives as long as the test; each step has its own timeout.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	// Start the browser on the long-lived context: the first action on a
-	// context allocates the browser, and cancelling that context closes it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromium, err)
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			shot(t, ctx, name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	text := func(id string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.ID(id)))
-		if err != nil {
-			t.Fatalf("read #%s: %v", id, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// waitLoad runs an action that navigates and waits for the new page.
-	waitLoad := func(name string, a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil, a)); err != nil {
-			shot(t, ctx, name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	b := newBrowser(t)
+	ctx, step, text, waitLoad := b.ctx, b.step, b.text, b.waitLoad
 	rows := func() []string {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -8,70 +8,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/go-cmp/cmp"
-
-	"kiban.dev/kiban/internal/testenv"
 )
 
 // TestBrowserServiceLookup drives a real headless Chromium through what a
 // newcomer does first: open the services page, search, open a service and
 // read its owner and responsibility matrix.
 func TestBrowserServiceLookup(t *testing.T) {
-	chromium := testenv.Chromium(t)
 	e := newEnv(t, "../../examples/acme")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	// The browser lives as long as the test; each step has its own timeout.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	// Start the browser on the long-lived context: the first action on a
-	// context allocates the browser, and cancelling that context closes it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromium, err)
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			shot(t, ctx, name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	text := func(id string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.ID(id)))
-		if err != nil {
-			t.Fatalf("read #%s: %v", id, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// waitLoad runs an action that navigates and waits for the new page.
-	waitLoad := func(name string, a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil, a)); err != nil {
-			shot(t, ctx, name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	b := newBrowser(t)
+	ctx, step, text, waitLoad := b.ctx, b.step, b.text, b.waitLoad
 
 	step("open the services page", chromedp.Navigate(e.ts.URL+"/services"), chromedp.WaitVisible(chromedp.ID("services")))
 	if got := text("result-count"); got != "25 services" {
