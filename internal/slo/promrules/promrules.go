@@ -333,6 +333,10 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 			wins = append(wins, slice)
 			slices.Sort(wins)
 		}
+		// The timeslice period ratio takes the name of a window equal to
+		// the period; alerts over that window then read the share of bad
+		// slices.
+		wins = slices.DeleteFunc(wins, func(w time.Duration) bool { return w == period })
 	}
 	// The traffic-weighted period ratio needs event counts: of the SLI, or
 	// of every step of a weighted-average journey. Raw SLIs fall back to
@@ -397,11 +401,16 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 			Labels: withLabels(base, "sloth_window", windowName(slice)),
 		})
 	}
-	sliRules = append(sliRules, rulefmt.Rule{
-		Record: "slo:sli_error:ratio_rate" + periodStr,
-		Expr:   periodRatio(in, sel, periodStr, traffic, timeslices, s.Spec.Budgeting, slice),
-		Labels: withLabels(base, "sloth_window", periodStr),
-	})
+	// A period equal to an alert window (a 1d SLO and the 1d ticket window)
+	// already has its ratio recorded under the same name: for occurrences
+	// the SLI over that window is the period's ratio.
+	if !slices.Contains(wins, period) || timeslices {
+		sliRules = append(sliRules, rulefmt.Rule{
+			Record: "slo:sli_error:ratio_rate" + periodStr,
+			Expr:   periodRatio(in, sel, periodStr, traffic, timeslices, s.Spec.Budgeting, slice),
+			Labels: withLabels(base, "sloth_window", periodStr),
+		})
+	}
 
 	meta := []rulefmt.Rule{
 		{Record: "slo:objective:ratio", Expr: "vector(" + fmtFloat(objective) + ")", Labels: base},

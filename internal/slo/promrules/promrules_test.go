@@ -201,3 +201,35 @@ spec: {service: shop, objective: 99, journey: browse}
 		t.Errorf("a journey with a raw step should use the average period ratio and no step events:\n%s", s)
 	}
 }
+
+// TestPeriodEqualToAlertWindow: a 1d SLO's period is also the 1d ticket
+// window; the rule must be recorded once.
+func TestPeriodEqualToAlertWindow(t *testing.T) {
+	for _, budgeting := range []string{"", "\n  budgeting: {method: timeslices, sliceLength: 1m, goodSliceThreshold: 0.99}"} {
+		tree := "apiVersion: kiban.dev/v1\nkind: Team\nmetadata: {name: t}\nspec: {}\n---\napiVersion: kiban.dev/v1\nkind: Service\nmetadata: {name: s}\nspec: {owner: t}\n---\n" +
+			"apiVersion: kiban.dev/v1\nkind: SLO\nmetadata: {name: daily}\nspec:\n  service: s\n  objective: 99\n  window: {rolling: 1d}" + budgeting + "\n  sli: {ratio: {bad: 'sum(rate(x{code=\"500\"}[{{.window}}]))', total: 'sum(rate(x[{{.window}}]))'}}\n"
+		c, err := catalog.Parse(context.Background(), []catalog.File{{Name: "t.yaml", Data: []byte(tree)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slos, err := Generate(c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, g := range slos[0].Groups {
+			for _, r := range g.Rules {
+				if r.Record == "slo:sli_error:ratio_rate1d" {
+					n++
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("budgeting %q: slo:sli_error:ratio_rate1d recorded %d times; want once", budgeting, n)
+		}
+		out, _ := Marshal(slos, FormatPrometheus, "test")
+		if err := Validate(out); err != nil {
+			t.Error(err)
+		}
+	}
+}
