@@ -11,8 +11,12 @@
 // alert stops. The owning team's chat webhook gets one message when an alert
 // starts firing and one when it resolves, not one per round.
 //
+// Every episode is recorded in the store (Store.OpenAlert when an alert
+// starts firing, Store.ResolveAlert when it stops) for the SLO page's
+// history; a failed write is logged and does not hold up delivery.
+//
 // State lives in memory: after a restart, alerts still firing are announced
-// again. Delivery errors are logged and retried on the next round; they
+// again (their stored episode stays the one already open). Delivery errors are logged and retried on the next round; they
 // never stop the evaluator.
 package burnalert
 
@@ -248,13 +252,14 @@ func (e *Evaluator) Evaluate(ctx context.Context, now time.Time) Round {
 		for _, sev := range severities {
 			k := key{s.ID(), sev}
 			seen[k] = true
-			e.update(c, s, st, k, now)
+			e.update(ctx, c, s, st, k, now)
 		}
 	}
 	for _, k := range e.keys() {
 		if a := e.alerts[k]; !seen[k] && a.firing {
 			e.log.Info("burn alert resolved: the SLO is no longer evaluated by kiban", "alert", k.String())
 			a.firing, a.resolvedAt = false, now
+			e.record(ctx, k, "", now, false)
 		}
 	}
 	r.Errors += e.deliverAlertmanagers(ctx, now)
@@ -309,13 +314,14 @@ func alertSpec(s *catalog.SLO, sev slo.Severity) catalog.AlertSpec {
 }
 
 // update applies one evaluation to the alert of key k.
-func (e *Evaluator) update(c *catalog.Catalog, s *catalog.SLO, st slostatus.Status, k key, now time.Time) {
+func (e *Evaluator) update(ctx context.Context, c *catalog.Catalog, s *catalog.SLO, st slostatus.Status, k key, now time.Time) {
 	a := e.alerts[k]
 	if !fires(s, st, k.severity) {
 		if a != nil && a.firing {
 			a.firing, a.resolvedAt, a.status = false, now, st
 			a.chatTries = 0
 			e.log.Info("burn alert resolved", "alert", k.String(), "team", st.Team, "firing_for", now.Sub(a.since).Round(time.Second))
+			e.record(ctx, k, "", now, false)
 		}
 		return
 	}
@@ -332,6 +338,7 @@ func (e *Evaluator) update(c *catalog.Catalog, s *catalog.SLO, st slostatus.Stat
 			a.chat = chatNone
 		}
 		e.log.Info("burn alert firing", "alert", k.String(), "team", st.Team, "alertname", body.Labels["alertname"])
+		e.record(ctx, k, st.Team, now, true)
 	} else if !maps.Equal(a.body.Labels, body.Labels) {
 		// Alertmanager identifies an alert by its labels: the old one
 		// must be resolved where it was delivered.
@@ -347,6 +354,29 @@ func (e *Evaluator) update(c *catalog.Catalog, s *catalog.SLO, st slostatus.Stat
 	a.body, a.status = body, st
 	a.title = cmp.Or(s.Title, s.ID())
 	a.runbook = runbook(c, s)
+}
+
+// recordTimeout bounds a write of an alert's episode, so that a slow store
+// does not hold up delivery.
+const recordTimeout = 5 * time.Second
+
+// record stores that the alert of k started firing (open) or resolved at
+// now. Errors are logged only: the record is history, delivery goes on.
+func (e *Evaluator) record(ctx context.Context, k key, team string, now time.Time, open bool) {
+	if e.cfg.Store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	var err error
+	if open {
+		err = e.cfg.Store.OpenAlert(ctx, k.id, string(k.severity), team, now)
+	} else {
+		err = e.cfg.Store.ResolveAlert(ctx, k.id, string(k.severity), now)
+	}
+	if err != nil {
+		e.log.Error("burn alerts: recording the alert failed", "alert", k.String(), "firing", open, "err", err)
+	}
 }
 
 func runbook(c *catalog.Catalog, s *catalog.SLO) string {

@@ -290,6 +290,22 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
+// records returns the stored alert episodes of an SLO, newest first,
+// without their ids.
+func (f *fixture) records(t *testing.T, id string) []store.AlertRecord {
+	t.Helper()
+	got, err := f.st.Alerts(context.Background(), id, f.at.Add(-24*time.Hour), f.at.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i].ID = 0
+	}
+	return got
+}
+
+func timePtr(t time.Time) *time.Time { return &t }
+
 func (f *fixture) round(t *testing.T, at time.Time) Round {
 	t.Helper()
 	return f.ev.Evaluate(context.Background(), at)
@@ -312,6 +328,10 @@ func TestFiringResendResolve(t *testing.T) {
 	}
 	if f.am.count() != 1 {
 		t.Fatalf("Alertmanager got %d requests; want 1", f.am.count())
+	}
+	if diff := cmp.Diff([]store.AlertRecord{{SLOID: "checkout-availability", Severity: "page", Team: "shop", StartedAt: f.at}},
+		f.records(t, "checkout-availability")); diff != "" {
+		t.Errorf("round 1: stored alerts (-want +got):\n%s", diff)
 	}
 	got := f.am.alerts(t, 0)
 	if len(got) != 1 {
@@ -372,11 +392,19 @@ func TestFiringResendResolve(t *testing.T) {
 		t.Errorf("re-sent: startsAt %v endsAt %v; want %v and +5m", a.StartsAt, a.EndsAt, f.at)
 	}
 
+	if n := len(f.records(t, "checkout-availability")); n != 1 {
+		t.Errorf("round 2: %d stored alerts; want the one of round 1", n)
+	}
+
 	// Two hours later the burn is over: one resolve each.
 	resolved := f.at.Add(2 * time.Hour)
 	r = f.round(t, resolved)
 	if len(r.Firing) != 0 || f.am.count() != 3 || f.chat.count() != 2 {
 		t.Fatalf("round 3: firing %v, %d Alertmanager requests, %d chat messages; want none, 3, 2", r.Firing, f.am.count(), f.chat.count())
+	}
+	if diff := cmp.Diff([]store.AlertRecord{{SLOID: "checkout-availability", Severity: "page", Team: "shop", StartedAt: f.at, ResolvedAt: timePtr(resolved)}},
+		f.records(t, "checkout-availability")); diff != "" {
+		t.Errorf("round 3: stored alerts (-want +got):\n%s", diff)
 	}
 	a = f.am.alerts(t, 2)[0]
 	if !a.StartsAt.Equal(f.at) || !a.EndsAt.Equal(resolved) || a.Labels["team"] != "shop" {
@@ -570,6 +598,12 @@ func TestCatalogChanges(t *testing.T) {
 	}
 	if f.chat.count() != 2 || !strings.HasPrefix(f.chat.message(t, 1).Text, "[RESOLVED:page]") {
 		t.Errorf("chat got %d messages; want the resolve as the second", f.chat.count())
+	}
+	// One episode, recorded with the team it started with, resolved when
+	// the SLO left the catalog.
+	if diff := cmp.Diff([]store.AlertRecord{{SLOID: "checkout-availability", Severity: "page", Team: "shop", StartedAt: f.at, ResolvedAt: timePtr(f.at.Add(2 * time.Minute))}},
+		f.records(t, "checkout-availability")); diff != "" {
+		t.Errorf("stored alerts (-want +got):\n%s", diff)
 	}
 }
 

@@ -115,15 +115,7 @@ func (s *Source) scalar(ctx context.Context, query string, at time.Time) Sample 
 	defer cancel()
 	v, _, _, err := s.api.Query(qctx, query, at)
 	if err != nil {
-		var perr *v1.Error
-		switch {
-		case errors.As(err, &perr):
-			smp.Why = fmt.Sprintf("%s rejected the query: %s", s.url, perr.Msg)
-		case errors.Is(err, context.DeadlineExceeded):
-			smp.Why = fmt.Sprintf("%s did not answer within %s", s.url, s.timeout)
-		default:
-			smp.Why = fmt.Sprintf("%s is unreachable: %v", s.url, err)
-		}
+		smp.Why = s.why(err)
 		return smp
 	}
 	vec, ok := v.(model.Vector)
@@ -137,11 +129,11 @@ func (s *Source) scalar(ctx context.Context, query string, at time.Time) Sample 
 		return smp
 	case 1:
 	default:
-		var labels []string
+		metrics := make([]model.Metric, 0, 3)
 		for _, x := range vec[:min(3, len(vec))] {
-			labels = append(labels, x.Metric.String())
+			metrics = append(metrics, x.Metric)
 		}
-		smp.Why = fmt.Sprintf("the query returned %d series (%s…); aggregate the SLI to one series, e.g. with sum()", len(vec), strings.Join(labels, ", "))
+		smp.Why = manySeries(len(vec), metrics)
 		return smp
 	}
 	f := float64(vec[0].Value)
@@ -151,4 +143,73 @@ func (s *Source) scalar(ctx context.Context, query string, at time.Time) Sample 
 	}
 	smp.ErrorRatio, smp.OK = f, true
 	return smp
+}
+
+// why explains a failed query.
+func (s *Source) why(err error) string {
+	var perr *v1.Error
+	switch {
+	case errors.As(err, &perr):
+		return fmt.Sprintf("%s rejected the query: %s", s.url, perr.Msg)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s did not answer within %s", s.url, s.timeout)
+	}
+	return fmt.Sprintf("%s is unreachable: %v", s.url, err)
+}
+
+// manySeries explains an answer of n series where one was expected, with
+// the labels of the first few.
+func manySeries(n int, first []model.Metric) string {
+	var labels []string
+	for _, m := range first {
+		labels = append(labels, m.String())
+	}
+	return fmt.Sprintf("the query returned %d series (%s…); aggregate the SLI to one series, e.g. with sum()", n, strings.Join(labels, ", "))
+}
+
+// Point is one value of a range query.
+type Point struct {
+	Time  time.Time `json:"time"`
+	Value float64   `json:"value"`
+}
+
+// Range runs a range query expected to return one series, evaluated every
+// step from start to end, and returns its values in time order. NaN and
+// infinite values (no events at that moment) are dropped; no series gives
+// no points and no error. Errors explain a failed query as Windows does
+// (rejected, not answering, unreachable, several series).
+func (s *Source) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]Point, error) {
+	if step <= 0 {
+		return nil, fmt.Errorf("promsli: %s: step %v is not positive", query, step)
+	}
+	qctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	v, _, _, err := s.api.QueryRange(qctx, query, v1.Range{Start: start, End: end, Step: step})
+	if err != nil {
+		return nil, fmt.Errorf("promsli: %s: %s", query, s.why(err))
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("promsli: %s: expected a matrix, got %s", query, v.Type())
+	}
+	switch len(m) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		metrics := make([]model.Metric, 0, 3)
+		for _, x := range m[:min(3, len(m))] {
+			metrics = append(metrics, x.Metric)
+		}
+		return nil, fmt.Errorf("promsli: %s: %s", query, manySeries(len(m), metrics))
+	}
+	out := make([]Point, 0, len(m[0].Values))
+	for _, p := range m[0].Values {
+		f := float64(p.Value)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		out = append(out, Point{Time: p.Timestamp.Time().UTC(), Value: f})
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"html/template"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/slo"
 	"kiban.dev/kiban/internal/slostatus"
+	"kiban.dev/kiban/internal/store"
 )
 
 // The SLO pages: GET /slos, every SLO worst first, and GET /slos/{id},
@@ -291,10 +293,13 @@ type sloPage struct {
 
 	Burndown, SLIChart, BurnChart template.HTML
 
-	Alerts  []alertRow
-	Burns   []burnRow
-	Steps   []stepRow
-	Samples []sampleRow
+	Alerts []alertRow
+	Fired  []firedRow
+	// FiredError says why the alerts that fired cannot be listed.
+	FiredError string
+	Burns      []burnRow
+	Steps      []stepRow
+	Samples    []sampleRow
 
 	Policy    *catalog.ErrorBudgetPolicy
 	PolicyNow *catalog.BudgetThreshold
@@ -317,6 +322,42 @@ type alertRow struct {
 	MinEvents   float64
 	LowTraffic  bool // the long window saw fewer events than minEvents
 	Description string
+}
+
+// firedRow is an alert that fired during the window, as kiban's burn
+// alerts recorded it.
+type firedRow struct {
+	store.AlertRecord
+	Firing   bool   // still firing as of the page's moment
+	Duration string // how long it fired (so far)
+}
+
+// firedRows lists the alerts of an SLO that fired during [from, at], newest
+// first.
+func (s *Server) firedRows(ctx context.Context, id string, from, at time.Time) ([]firedRow, error) {
+	recs, err := s.store.Alerts(ctx, id, from, at.Add(time.Microsecond))
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]firedRow, 0, len(recs))
+	for _, a := range recs {
+		row := firedRow{AlertRecord: a}
+		end := at
+		if a.ResolvedAt != nil && !a.ResolvedAt.After(at) {
+			end = *a.ResolvedAt
+		} else {
+			row.Firing = true
+		}
+		d := end.Sub(a.StartedAt)
+		if d >= time.Minute {
+			d = d.Round(time.Minute)
+		} else {
+			d = d.Round(time.Second)
+		}
+		row.Duration = slo.FormatDuration(d)
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 type burnRow struct {
@@ -371,7 +412,7 @@ func (s *Server) handleSLOPage(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := slostatus.EvaluateWith(r.Context(), s.store, s.cfg.Prometheus, c, x, at)
 	if err == nil {
-		p.Timeline, err = slostatus.History(r.Context(), s.store, c, x, at, slostatus.DefaultPoints)
+		p.Timeline, err = s.timeline(r.Context(), c, x, st, at)
 	}
 	if err != nil {
 		s.log.Error("slo status", "slo", x.ID(), "err", err)
@@ -452,6 +493,10 @@ func (s *Server) handleSLOPage(w http.ResponseWriter, r *http.Request) {
 			maxThreshold[win] = math.Max(maxThreshold[win], a.Threshold)
 		}
 	}
+	if p.Fired, err = s.firedRows(r.Context(), x.ID(), st.WindowStart, st.At); err != nil {
+		s.log.Error("slo alerts", "slo", x.ID(), "err", err)
+		p.FiredError = "The alerts that fired cannot be listed right now: the store did not answer."
+	}
 	for _, b := range st.BurnRates {
 		p.Burns = append(p.Burns, burnRow{Window: b.Window, Events: b.Events, ErrorRatio: b.ErrorRatio, Rate: b.BurnRate, OK: b.OK,
 			UsedBy: used[b.Window], Max: maxThreshold[b.Window]})
@@ -508,6 +553,20 @@ func (s *Server) handleSLOPage(w http.ResponseWriter, r *http.Request) {
 		p.Samples = append(p.Samples, row)
 	}
 	s.render(w, r, http.StatusOK, "slo", title, p)
+}
+
+// timeline is an SLO's history for the charts: from Prometheus when its
+// status came from there, else (or when Prometheus fails) from the stored
+// counts.
+func (s *Server) timeline(ctx context.Context, c *catalog.Catalog, x *catalog.SLO, st slostatus.Status, at time.Time) (slostatus.Timeline, error) {
+	if s.cfg.Prometheus != nil && strings.HasPrefix(st.Source, "prometheus") {
+		tl, err := slostatus.HistoryPrometheus(ctx, s.cfg.Prometheus, c, x, at, slostatus.DefaultPoints)
+		if err == nil {
+			return tl, nil
+		}
+		s.log.Warn("slo history from Prometheus failed; charting the stored counts", "slo", x.ID(), "err", err)
+	}
+	return slostatus.History(ctx, s.store, c, x, at, slostatus.DefaultPoints)
 }
 
 func pol(p *catalog.ErrorBudgetPolicy) []catalog.BudgetThreshold {
@@ -567,6 +626,7 @@ var sloFuncs = template.FuncMap{
 	"stateText": sloStateText,
 	"withAt":    withAt,
 	"short":     func(t time.Time) string { return t.UTC().Format("Jan 2 15:04") },
+	"rfc3339":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"exhaustion": func(st slostatus.Status) string {
 		switch {
 		case !st.OK:

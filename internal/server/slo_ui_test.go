@@ -118,6 +118,74 @@ func TestSLOPagesNoSLOs(t *testing.T) {
 	}
 }
 
+// TestSLOPageAlertsThatFired: the alerts recorded for an SLO during its
+// window are listed newest first, resolved or firing, with how long they
+// fired; those of other SLOs or before the window are not.
+func TestSLOPageAlertsThatFired(t *testing.T) {
+	e := newEnv(t, "../../examples/acme")
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Minute)
+	open := func(id, sev string, at time.Time) {
+		t.Helper()
+		if err := e.store.OpenAlert(ctx, id, sev, "shop-checkout", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolve := func(id, sev string, at time.Time) {
+		t.Helper()
+		if err := e.store.ResolveAlert(ctx, id, sev, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open("checkout-availability", "page", now.Add(-40*24*time.Hour)) // before the 30d window
+	resolve("checkout-availability", "page", now.Add(-39*24*time.Hour))
+	open("checkout-availability", "page", now.Add(-26*time.Hour))
+	resolve("checkout-availability", "page", now.Add(-24*time.Hour-15*time.Minute))
+	open("checkout-availability", "ticket", now.Add(-30*time.Minute))
+	open("search-availability", "page", now.Add(-time.Hour))
+
+	// As of now, to the minute: durations are exact.
+	body := mustGet(t, e, "/slos/checkout-availability?at="+url.QueryEscape(now.Format(time.RFC3339)))
+	rows := regexp.MustCompile(`(?s)<tr data-fired="([^"]+)"[^>]*>(.*?)</tr>`).FindAllStringSubmatch(body, -1)
+	if len(rows) != 2 {
+		t.Fatalf("/slos/checkout-availability lists %d alerts that fired; want 2:\n%s", len(rows), body)
+	}
+	short := func(t time.Time) string { return t.Format("Jan 2 15:04") }
+	for i, want := range []struct {
+		severity string
+		has      []string
+	}{
+		{"ticket", []string{`<span class="badge ticket quiet">ticket</span>`, short(now.Add(-30 * time.Minute)), `<span class="badge ticket">firing</span>`, ">30m <span class=\"muted\">so far</span>", `href="/teams/shop-checkout"`}},
+		{"page", []string{`<span class="badge page quiet">page</span>`, short(now.Add(-26 * time.Hour)), short(now.Add(-24*time.Hour - 15*time.Minute)), ">1h45m</td>"}},
+	} {
+		if rows[i][1] != want.severity {
+			t.Errorf("row %d: severity %q; want %q", i, rows[i][1], want.severity)
+		}
+		for _, h := range want.has {
+			if !strings.Contains(rows[i][2], h) {
+				t.Errorf("row %d lacks %q:\n%s", i, h, rows[i][2])
+			}
+		}
+	}
+	if strings.Contains(rows[1][2], "firing") || strings.Contains(body, short(now.Add(-40*24*time.Hour))) {
+		t.Errorf("a resolved alert shows as firing, or one before the window is listed:\n%s", rows[1][2])
+	}
+	if strings.Contains(body, `id="no-fired"`) {
+		t.Error("the empty state shows along with alerts")
+	}
+
+	// An SLO whose alerts never fired: the empty state.
+	body = mustGet(t, e, "/slos/search-latency")
+	if !strings.Contains(body, `id="no-fired"`) || strings.Contains(body, `data-fired=`) {
+		t.Errorf("/slos/search-latency: no empty state for the alerts that fired")
+	}
+	// As of before the ticket started: only the page alert, resolved.
+	body = mustGet(t, e, "/slos/checkout-availability?at="+url.QueryEscape(now.Add(-time.Hour).Format(time.RFC3339)))
+	if got := regexp.MustCompile(`<tr data-fired="([^"]+)"`).FindAllStringSubmatch(body, -1); len(got) != 1 || got[0][1] != "page" {
+		t.Errorf("as of an hour ago: alerts that fired %v; want the page alert only", got)
+	}
+}
+
 func mustGet(t *testing.T, e *env, path string) string {
 	t.Helper()
 	code, body := e.do(t, "GET", path, "", "")
