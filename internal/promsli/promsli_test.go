@@ -2,10 +2,7 @@ package promsli
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -53,12 +50,7 @@ spec:
 // two SLOs; kiban reads both back, through the rule and through the raw
 // query.
 func TestPrometheus(t *testing.T) {
-	start := time.Now()
-	exporter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := time.Since(start).Seconds()
-		fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{job=\"checkout\",code=\"200\"} %f\nhttp_requests_total{job=\"checkout\",code=\"500\"} %f\n", 100*s, s)
-	}))
-	defer exporter.Close()
+	exporter := testenv.RequestsExporter(t)
 
 	c, err := catalog.Parse(context.Background(), []catalog.File{{Name: "t.yaml", Data: []byte(tree)}})
 	if err != nil {
@@ -80,7 +72,7 @@ func TestPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := testenv.StartPrometheus(t, rules, strings.TrimPrefix(exporter.URL, "http://"))
+	url := testenv.StartPrometheus(t, rules, exporter)
 	src, err := New(url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)

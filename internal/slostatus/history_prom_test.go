@@ -2,10 +2,7 @@ package slostatus
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +20,7 @@ import (
 // the only one with data after a few seconds, shows the SLI of 100/101, a burn of 9.9x and the budget
 // overspent as EvaluatePrometheus has it.
 func TestHistoryPrometheus(t *testing.T) {
-	start := time.Now()
-	exporter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := time.Since(start).Seconds()
-		fmt.Fprintf(w, "http_requests_total{job=\"checkout\",code=\"200\"} %f\nhttp_requests_total{job=\"checkout\",code=\"500\"} %f\n", 100*s, s)
-	}))
-	defer exporter.Close()
+	exporter := testenv.RequestsExporter(t)
 	const tree = `apiVersion: kiban.dev/v1
 kind: Team
 metadata: {name: shop}
@@ -81,7 +73,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := testenv.StartPrometheus(t, rules, strings.TrimPrefix(exporter.URL, "http://"))
+	url := testenv.StartPrometheus(t, rules, exporter)
 	src, err := promsli.New(url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)

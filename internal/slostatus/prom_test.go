@@ -2,10 +2,7 @@ package slostatus
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +17,7 @@ import (
 // scraping 100 good and 1 failed request per second: 1/101 errors against
 // a 0.1% budget, a burn of 9.9x.
 func TestEvaluatePrometheus(t *testing.T) {
-	start := time.Now()
-	exporter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := time.Since(start).Seconds()
-		fmt.Fprintf(w, "http_requests_total{job=\"checkout\",code=\"200\"} %f\nhttp_requests_total{job=\"checkout\",code=\"500\"} %f\n", 100*s, s)
-	}))
-	defer exporter.Close()
+	exporter := testenv.RequestsExporter(t)
 	tree := `apiVersion: kiban.dev/v1
 kind: Team
 metadata: {name: shop}
@@ -59,7 +51,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := testenv.StartPrometheus(t, rules, strings.TrimPrefix(exporter.URL, "http://"))
+	url := testenv.StartPrometheus(t, rules, exporter)
 	src, err := promsli.New(url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,17 @@
 package testenv
 
 import (
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // PrometheusEnv names the path of the Prometheus server binary.
@@ -79,4 +83,23 @@ func StartPrometheus(t testing.TB, rules []byte, targets ...string) string {
 		}
 	})
 	return "http://" + addr
+}
+
+// RequestsExporter serves, for a Prometheus to scrape, two counters of an
+// HTTP service "checkout" growing from zero at 100 good and 1 failed
+// request per second:
+//
+//	http_requests_total{job="checkout",code="200"}
+//	http_requests_total{job="checkout",code="500"}
+//
+// Its error ratio is 1/101 over any window. It returns host:port.
+func RequestsExporter(t testing.TB) string {
+	t.Helper()
+	start := time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := time.Since(start).Seconds()
+		fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{job=\"checkout\",code=\"200\"} %f\nhttp_requests_total{job=\"checkout\",code=\"500\"} %f\n", 100*s, s)
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
 }
