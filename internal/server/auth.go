@@ -31,15 +31,30 @@ func actor(ctx context.Context) string {
 // 500 answer itself and returns ok=false when the request must stop.
 // present is false when the request carries no Authorization header.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (tok store.Token, present, ok bool) {
+	return s.authenticateWith(w, r, false)
+}
+
+// authenticateWith is authenticate that, when basic is true, also takes
+// HTTP basic auth whose password is a token (the user name is ignored), as
+// Alertmanager's http_config.basic_auth sends it.
+func (s *Server) authenticateWith(w http.ResponseWriter, r *http.Request, basic bool) (tok store.Token, present, ok bool) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return store.Token{}, false, true
 	}
 	scheme, secret, found := strings.Cut(auth, " ")
 	secret = strings.TrimSpace(secret)
+	if basic && found && strings.EqualFold(scheme, "Basic") {
+		_, secret, _ = r.BasicAuth()
+		scheme = "Bearer"
+	}
 	if !found || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kiban"`)
-		writeError(w, http.StatusUnauthorized, "malformed Authorization header: send Authorization: Bearer <token>")
+		msg := "malformed Authorization header: send Authorization: Bearer <token>"
+		if basic {
+			msg += " or basic auth with the token as password"
+		}
+		writeError(w, http.StatusUnauthorized, msg)
 		return store.Token{}, true, false
 	}
 	tok, err := s.store.Authenticate(r.Context(), secret)
@@ -60,8 +75,18 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (tok store
 // whose role allows need: no or a bad token answers 401, a token with too
 // small a role answers 403, and in both cases the handler does not run.
 func (s *Server) require(need store.Role, h http.HandlerFunc) http.HandlerFunc {
+	return s.requireWith(need, false, h)
+}
+
+// requireBasic is require that also takes HTTP basic auth whose password
+// is a token, for webhooks whose sender only does basic auth.
+func (s *Server) requireBasic(need store.Role, h http.HandlerFunc) http.HandlerFunc {
+	return s.requireWith(need, true, h)
+}
+
+func (s *Server) requireWith(need store.Role, basic bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, present, ok := s.authenticate(w, r)
+		tok, present, ok := s.authenticateWith(w, r, basic)
 		if !ok {
 			return
 		}

@@ -34,6 +34,8 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /api/v1/slos/{id}", s.open(s.handleAPISLO))
 	mux.HandleFunc("POST /api/v1/events", s.require(store.RoleEditor, s.handleAPIEvents))
 	mux.HandleFunc("POST /api/v1/ingest/logs", s.require(store.RoleEditor, s.handleAPIIngestLogs))
+	mux.HandleFunc("POST /api/v1/alertmanager", s.requireBasic(store.RoleEditor, s.handleAPIAlertmanager))
+	mux.HandleFunc("GET /api/v1/alerts", s.open(s.handleAPIAlerts))
 	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
 	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))
