@@ -111,7 +111,8 @@ type Owner struct {
 }
 
 // Resolve finds the owner of an alert from its labels: service, then
-// sloth_service, naming a catalog service (owned by its team); else team
+// sloth_service, naming a catalog service (owned by its team); else the
+// label matchers a service declares (spec.alerts.matchers); else team
 // naming a catalog team; else unowned.
 func Resolve(res *ownership.Resolver, labels map[string]string) Owner {
 	for _, key := range []string{"service", "sloth_service"} {
@@ -120,6 +121,12 @@ func Resolve(res *ownership.Resolver, labels map[string]string) Owner {
 			continue
 		}
 		if s, t, err := res.Owner(name); err == nil && t != nil {
+			return Owner{Service: s.Name, Team: t.Name}
+		}
+	}
+	// Label matchers declared on a service (spec.alerts.matchers).
+	if s, ok := res.ServiceForLabels(labels); ok {
+		if t, err := res.Team(s.Spec.Owner); err == nil {
 			return Owner{Service: s.Name, Team: t.Name}
 		}
 	}

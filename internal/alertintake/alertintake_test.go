@@ -129,6 +129,9 @@ func TestResolve(t *testing.T) {
 		{map[string]string{"service": "nope", "sloth_service": "search"}, Owner{Service: "search", Team: "shop-discovery"}},
 		{map[string]string{"service": "nope", "team": "sre"}, Owner{Team: "sre"}},
 		{map[string]string{"team": "sre"}, Owner{Team: "sre"}},
+		// The matchers checkout declares (namespace="checkout") win over a
+		// team label.
+		{map[string]string{"alertname": "KubePodCrashLooping", "namespace": "checkout", "team": "sre"}, Owner{Service: "checkout", Team: "shop-checkout"}},
 		{map[string]string{"service": "demo", "team": "nobody"}, Owner{Unowned: true}},
 		{map[string]string{"alertname": "X"}, Owner{Unowned: true}},
 	} {

@@ -309,6 +309,11 @@ func (b *builder) build() (*Catalog, error) {
 			}
 		}
 		b.checkResources(s, accounts)
+		for i, m := range s.Spec.Alerts.Matchers {
+			if _, err := ParseMatcher(m); err != nil {
+				b.errorf(s.Source, fmt.Sprintf("spec.alerts.matchers[%d]", i), "%v", err)
+			}
+		}
 	}
 	b.checkDependencyCycles(c)
 	b.checkSLOs(c)

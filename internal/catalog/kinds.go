@@ -129,6 +129,9 @@ type ServiceSpec struct {
 	DependsOn []string `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 	// Resources says which cloud resources belong to the service.
 	Resources Resources `yaml:"resources,omitempty" json:"resources"`
+	// Alerts says which alerts belong to the service beyond those that
+	// carry its name in a service label.
+	Alerts AlertMatchers `yaml:"alerts,omitempty" json:"alerts"`
 	// Responsibilities maps a concern to the team that answers for it;
 	// "owner" means the owning team. Organisation-wide defaults come from
 	// the Responsibilities document.
@@ -199,4 +202,11 @@ type Concern struct {
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Team answers for the concern by default: a team name or "owner".
 	Team string `yaml:"team" json:"team"`
+}
+
+// AlertMatchers claim alerts by their labels.
+type AlertMatchers struct {
+	// Matchers are Prometheus label matchers, all of which an alert must
+	// satisfy, e.g. job="checkout-api" or namespace=~"shop-.*".
+	Matchers []string `yaml:"matchers,omitempty" json:"matchers,omitempty"`
 }

@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/prometheus/prometheus/model/labels"
 
 	"kiban.dev/kiban/internal/catalog"
 )
@@ -23,11 +26,13 @@ var (
 
 // Resolver resolves ownership against one catalog snapshot.
 type Resolver struct {
-	cat       *catalog.Catalog
-	accounts  map[string]*catalog.Service
-	tags      []tagRule
-	ids       []patternRule
-	terraform []patternRule
+	cat        *catalog.Catalog
+	alertsOnce sync.Once
+	alertRules []alertRule
+	accounts   map[string]*catalog.Service
+	tags       []tagRule
+	ids        []patternRule
+	terraform  []patternRule
 }
 
 // New indexes the catalog's resource matchers.
@@ -176,4 +181,47 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// alertRule is a service's alert label matchers, compiled.
+type alertRule struct {
+	service  *catalog.Service
+	matchers []*labels.Matcher
+}
+
+// ServiceForLabels finds the service whose alert matchers
+// (spec.alerts.matchers) an alert's labels all satisfy; the service with
+// the most matchers wins, then the first by name.
+func (r *Resolver) ServiceForLabels(ls map[string]string) (*catalog.Service, bool) {
+	r.alertsOnce.Do(func() {
+		for _, s := range r.cat.Services {
+			var ms []*labels.Matcher
+			for _, m := range s.Spec.Alerts.Matchers {
+				if pm, err := catalog.ParseMatcher(m); err == nil {
+					ms = append(ms, pm)
+				}
+			}
+			if len(ms) > 0 {
+				r.alertRules = append(r.alertRules, alertRule{service: s, matchers: ms})
+			}
+		}
+	})
+	var best *alertRule
+	for i := range r.alertRules {
+		ar := &r.alertRules[i]
+		ok := true
+		for _, m := range ar.matchers {
+			if !m.Matches(ls[m.Name]) {
+				ok = false
+				break
+			}
+		}
+		if ok && (best == nil || len(ar.matchers) > len(best.matchers)) {
+			best = ar
+		}
+	}
+	if best == nil {
+		return nil, false
+	}
+	return best.service, true
 }

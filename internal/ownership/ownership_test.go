@@ -267,3 +267,25 @@ func BenchmarkResource(b *testing.B) {
 		}
 	}
 }
+
+func TestServiceForLabels(t *testing.T) {
+	r := acme(t)
+	tests := []struct {
+		labels map[string]string
+		want   string
+	}{
+		{map[string]string{"alertname": "KubePodCrashLooping", "namespace": "checkout", "pod": "checkout-7d9"}, "checkout"},
+		{map[string]string{"alertname": "KubePodCrashLooping", "namespace": "search"}, ""},
+		{map[string]string{"alertname": "Watchdog"}, ""},
+	}
+	for _, tt := range tests {
+		s, ok := r.ServiceForLabels(tt.labels)
+		got := ""
+		if ok {
+			got = s.Name
+		}
+		if got != tt.want {
+			t.Errorf("ServiceForLabels(%v) = %q; want %q", tt.labels, got, tt.want)
+		}
+	}
+}

@@ -280,6 +280,10 @@ func TestAPIAlertmanagerOwnership(t *testing.T) {
 			t.Errorf("%s: service, team, unowned = %v; want %v", fp, got, want)
 		}
 	}
+	// The unowned alert is flagged on the dashboard.
+	if code, page := e.do(t, "GET", "/services", "", ""); code != 200 || !strings.Contains(page, `id="unowned-alerts"`) || !strings.Contains(page, "1 firing alert has no owner") {
+		t.Errorf("GET /services = %d; want the unowned-alerts banner", code)
+	}
 }
 
 // TestAlertmanagerIntegration runs a real Alertmanager whose webhook

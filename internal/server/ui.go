@@ -14,6 +14,8 @@ import (
 type servicesPage struct {
 	Query      serviceQuery
 	QueryError string
+	// Unowned counts the firing alerts no service or team claims.
+	Unowned int
 	Services   []serviceRow
 	Total      int
 	Teams      []*catalog.Team
@@ -44,6 +46,11 @@ func (s *Server) handleServicesPage(w http.ResponseWriter, r *http.Request) {
 		p.QueryError = err.Error()
 	}
 	p.Filtered = q != (serviceQuery{})
+	if unowned, err := s.store.ReceivedAlerts(r.Context(), store.ReceivedAlertQuery{State: "firing", UnownedOnly: true, Limit: store.MaxAlertLimit}); err == nil {
+		p.Unowned = len(unowned)
+	} else {
+		s.log.Warn("count unowned alerts", "err", err)
+	}
 	matches := filterServices(c, q)
 	p.Matches = len(matches)
 	page := 1
