@@ -15,7 +15,7 @@ type servicesPage struct {
 	Query      serviceQuery
 	QueryError string
 	// Unowned counts the firing alerts no service or team claims.
-	Unowned int
+	Unowned    int
 	Services   []serviceRow
 	Total      int
 	Teams      []*catalog.Team
