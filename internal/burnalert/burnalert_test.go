@@ -21,7 +21,9 @@ import (
 
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/notify"
+	"kiban.dev/kiban/internal/slo"
 	"kiban.dev/kiban/internal/slo/promrules"
+	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -657,9 +659,12 @@ spec:
 	if len(rules) != 3 {
 		t.Fatalf("alert rules = %v", rules)
 	}
+	// The alertname kiban sends is the rules' one.
+	ev := &Evaluator{}
 	for _, s := range c.SLOs {
-		if got := AlertName(s); got != rules[s.ID()] {
-			t.Errorf("%s: AlertName = %q; promrules says %q", s.ID(), got, rules[s.ID()])
+		got := ev.build(c, s, slostatus.Status{}, slo.SeverityPage).Labels["alertname"]
+		if got != rules[s.ID()] {
+			t.Errorf("%s: alertname sent = %q; the rules say %q", s.ID(), got, rules[s.ID()])
 		}
 	}
 }

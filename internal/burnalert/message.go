@@ -3,6 +3,7 @@ package burnalert
 import (
 	"cmp"
 	"fmt"
+	"kiban.dev/kiban/internal/slo/promrules"
 	"maps"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (e *Evaluator) build(c *catalog.Catalog, s *catalog.SLO, st slostatus.Statu
 		maps.Copy(labels, m)
 	}
 	maps.Copy(labels, map[string]string{
-		"alertname":      AlertName(s),
+		"alertname":      promrules.AlertName(s),
 		"sloth_id":       s.ID(),
 		"sloth_service":  s.Spec.Service,
 		"sloth_slo":      s.Name,

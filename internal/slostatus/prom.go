@@ -29,13 +29,8 @@ func EvaluatePrometheus(ctx context.Context, src *promsli.Source, c *catalog.Cat
 	}
 	res.WindowStart, res.WindowEnd = at.Add(-period).UTC(), at.UTC()
 	windows := alertWindows(c, period)
-	wins := []time.Duration{time.Hour, period}
-	for _, w := range windows {
-		wins = append(wins, w.Short, w.Long)
-	}
-	slices.Sort(wins)
-	wins = slices.Compact(wins)
-	samples, err := src.Windows(ctx, c, s, wins, at)
+	wins := statusWindows(windows)
+	samples, err := src.Windows(ctx, c, s, append(slices.Clone(wins), period), at)
 	if err != nil {
 		return res, fmt.Errorf("slostatus: %w", err)
 	}
@@ -56,33 +51,12 @@ func EvaluatePrometheus(ctx context.Context, src *promsli.Source, c *catalog.Cat
 	}
 	ws := map[time.Duration]slo.WindowSample{}
 	for _, w := range wins {
-		if w == period {
-			continue
-		}
 		smp := samples[w]
 		ws[w] = slo.WindowSample{ErrorRatio: smp.ErrorRatio, Events: smp.Events, OK: smp.OK}
-		br := BurnRate{Window: slo.FormatDuration(w), ErrorRatio: smp.ErrorRatio, Events: smp.Events, OK: smp.OK}
-		if smp.OK {
-			br.BurnRate = slo.BurnRate(smp.ErrorRatio, objective)
-		}
-		res.BurnRates = append(res.BurnRates, br)
 	}
-	minEvents := s.Spec.Alerting.MinEvents
-	for _, w := range windows {
-		long := ws[w.Long]
-		if minEvents > 0 && long.Events == 0 {
-			long.OK = false // events unknown: the protection cannot be checked
-		}
-		res.Alerts = append(res.Alerts, AlertState{
-			Name: w.Name, Severity: string(w.Severity), Short: slo.FormatDuration(w.Short), Long: slo.FormatDuration(w.Long),
-			Threshold: w.Factor, Firing: w.Fires(ws[w.Short], long, objective, minEvents),
-		})
-	}
-	if h := ws[time.Hour]; res.OK && h.OK {
-		if d, ok := slo.TimeToExhaustion(res.Remaining, slo.BurnRate(h.ErrorRatio, objective), period); ok {
-			res.Exhaustion = duration(d)
-		}
-	}
+	// With minEvents, a long window whose events are unknown (0) never
+	// fires: Fires wants at least minEvents.
+	res.fillBurn(windows, wins, ws, objective, s.Spec.Alerting.MinEvents, period)
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/slo"
+	"kiban.dev/kiban/internal/slo/promrules"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -219,37 +220,13 @@ func Evaluate(ctx context.Context, st *store.Store, c *catalog.Catalog, s *catal
 	}
 
 	// Burn rates over every alert window, ending at the status time.
+	wins := statusWindows(windows)
 	samples := map[time.Duration]slo.WindowSample{}
-	var wins []time.Duration
-	for _, w := range windows {
-		wins = append(wins, w.Short, w.Long)
-	}
-	if !slices.Contains(wins, time.Hour) {
-		wins = append(wins, time.Hour)
-	}
-	slices.Sort(wins)
-	wins = slices.Compact(wins)
 	for _, w := range wins {
 		e, ev, ok := ratio(atMin-int64(w/time.Minute), atMin)
 		samples[w] = slo.WindowSample{ErrorRatio: e, Events: ev, OK: ok}
-		br := BurnRate{Window: slo.FormatDuration(w), ErrorRatio: e, Events: ev, OK: ok}
-		if ok {
-			br.BurnRate = slo.BurnRate(e, objective)
-		}
-		res.BurnRates = append(res.BurnRates, br)
 	}
-	for _, w := range windows {
-		res.Alerts = append(res.Alerts, AlertState{
-			Name: w.Name, Severity: string(w.Severity), Short: slo.FormatDuration(w.Short), Long: slo.FormatDuration(w.Long),
-			Threshold: w.Factor,
-			Firing:    w.Fires(samples[w.Short], samples[w.Long], objective, s.Spec.Alerting.MinEvents),
-		})
-	}
-	if h := samples[time.Hour]; res.OK && h.OK {
-		if d, ok := slo.TimeToExhaustion(res.Remaining, slo.BurnRate(h.ErrorRatio, objective), period); ok {
-			res.Exhaustion = duration(d)
-		}
-	}
+	res.fillBurn(windows, wins, samples, objective, s.Spec.Alerting.MinEvents, period)
 
 	if journey != nil {
 		steps := make([]slo.StepCounts, len(journey.Spec.Steps))
@@ -356,26 +333,49 @@ func floorMinute(t time.Time) int64 { return t.Unix() / 60 }
 func ceilMinute(t time.Time) int64 { return (t.Unix() + 59) / 60 }
 
 func alertWindows(c *catalog.Catalog, period time.Duration) []slo.AlertWindow {
-	set, ok := c.AlertWindows[period]
-	if !ok {
+	ws, err := promrules.AlertWindows(c, period)
+	if err != nil {
+		// The catalog validated its alert windows; fall back to the
+		// Workbook's rather than evaluate nothing.
 		return slo.DefaultAlertWindows(period)
 	}
-	var out []slo.AlertWindow
-	for _, x := range []struct {
-		sev  slo.Severity
-		name string
-		spec catalog.AlertWindowSpec
-	}{
-		{slo.SeverityPage, slo.PageQuick, set.Page.Quick}, {slo.SeverityPage, slo.PageSlow, set.Page.Slow},
-		{slo.SeverityTicket, slo.TicketQuick, set.Ticket.Quick}, {slo.SeverityTicket, slo.TicketSlow, set.Ticket.Slow},
-	} {
-		short, _ := catalog.ParseDuration(x.spec.ShortWindow)
-		long, _ := catalog.ParseDuration(x.spec.LongWindow)
-		if w, err := slo.NewAlertWindow(x.sev, x.name, x.spec.ErrorBudgetPercent/100, short, long, period); err == nil {
-			out = append(out, w)
+	return ws
+}
+
+// statusWindows lists the windows a status reports: every short and long
+// window of the alert pairs, and the hour that time to exhaustion uses.
+func statusWindows(windows []slo.AlertWindow) []time.Duration {
+	wins := []time.Duration{time.Hour}
+	for _, w := range windows {
+		wins = append(wins, w.Short, w.Long)
+	}
+	slices.Sort(wins)
+	return slices.Compact(wins)
+}
+
+// fillBurn sets the burn rates, the alert pairs and the time to exhaustion
+// from the error ratio over each window, whatever the data source.
+func (res *Status) fillBurn(windows []slo.AlertWindow, wins []time.Duration, samples map[time.Duration]slo.WindowSample, objective, minEvents float64, period time.Duration) {
+	for _, w := range wins {
+		smp := samples[w]
+		br := BurnRate{Window: slo.FormatDuration(w), ErrorRatio: smp.ErrorRatio, Events: smp.Events, OK: smp.OK}
+		if smp.OK {
+			br.BurnRate = slo.BurnRate(smp.ErrorRatio, objective)
+		}
+		res.BurnRates = append(res.BurnRates, br)
+	}
+	for _, w := range windows {
+		res.Alerts = append(res.Alerts, AlertState{
+			Name: w.Name, Severity: string(w.Severity), Short: slo.FormatDuration(w.Short), Long: slo.FormatDuration(w.Long),
+			Threshold: w.Factor,
+			Firing:    w.Fires(samples[w.Short], samples[w.Long], objective, minEvents),
+		})
+	}
+	if h := samples[time.Hour]; res.OK && h.OK {
+		if d, ok := slo.TimeToExhaustion(res.Remaining, slo.BurnRate(h.ErrorRatio, objective), period); ok {
+			res.Exhaustion = duration(d)
 		}
 	}
-	return out
 }
 
 // EvaluateAll evaluates every SLO of the catalog from the store, of one

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -198,42 +197,27 @@ func (s *Store) ReceivedAlerts(ctx context.Context, q ReceivedAlertQuery) ([]Rec
 	if q.Limit < 0 {
 		return nil, errors.New("store: received alerts: limit must not be negative")
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultAlertLimit
-	case limit > MaxAlertLimit:
-		limit = MaxAlertLimit
-	}
-	var (
-		conds []string
-		args  []any
-	)
-	where := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
+	limit := pageLimit(q.Limit, DefaultAlertLimit, MaxAlertLimit)
+	var cond conditions
 	if q.State != "" {
-		where("status = $%d", q.State)
+		cond.add("status = $%d", q.State)
 	}
 	if q.Team != "" {
-		where("team = $%d", q.Team)
+		cond.add("team = $%d", q.Team)
 	}
 	if q.Service != "" {
-		where("service = $%d", q.Service)
+		cond.add("service = $%d", q.Service)
 	}
 	if q.UnownedOnly {
-		where("unowned = $%d", true)
+		cond.add("unowned = $%d", true)
 	}
 	query := `SELECT id, fingerprint, status, alertname, labels, annotations, starts_at, ends_at, generator_url,
 		group_key, receiver, external_url, service, team, unowned, first_received, last_received, deliveries FROM alerts`
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, limit)
-	query += fmt.Sprintf(" ORDER BY starts_at DESC, id DESC LIMIT $%d", len(args))
+	query += cond.where()
+	cond.args = append(cond.args, limit)
+	query += fmt.Sprintf(" ORDER BY starts_at DESC, id DESC LIMIT $%d", len(cond.args))
 
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, query, cond.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: received alerts: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -112,42 +111,27 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, erro
 	if q.Limit < 0 || q.BeforeID < 0 {
 		return nil, errors.New("store: list audit: limit and before ID must not be negative")
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultAuditLimit
-	case limit > MaxAuditLimit:
-		limit = MaxAuditLimit
-	}
+	limit := pageLimit(q.Limit, DefaultAuditLimit, MaxAuditLimit)
 
-	var (
-		conds []string
-		args  []any
-	)
-	where := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
+	var cond conditions
 	if q.BeforeID != 0 {
-		where("id < $%d", q.BeforeID)
+		cond.add("id < $%d", q.BeforeID)
 	}
 	if q.Actor != "" {
-		where("actor = $%d", q.Actor)
+		cond.add("actor = $%d", q.Actor)
 	}
 	if q.Action != "" {
-		where("action = $%d", q.Action)
+		cond.add("action = $%d", q.Action)
 	}
 	if q.Target != "" {
-		where("target = $%d", q.Target)
+		cond.add("target = $%d", q.Target)
 	}
 	query := `SELECT id, at, actor, action, target, before, after, request_id FROM audit_log`
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, limit)
-	query += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	query += cond.where()
+	cond.args = append(cond.args, limit)
+	query += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(cond.args))
 
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, query, cond.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
 	}

@@ -258,7 +258,10 @@ func withLabels(base map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-func alertWindows(c *catalog.Catalog, period time.Duration) ([]slo.AlertWindow, error) {
+// AlertWindows returns the multiwindow alert catalog for an SLO period: the
+// tree's AlertWindows document for that period, else the SRE Workbook's
+// scaled to it.
+func AlertWindows(c *catalog.Catalog, period time.Duration) ([]slo.AlertWindow, error) {
 	set, ok := c.AlertWindows[period]
 	if !ok {
 		return slo.DefaultAlertWindows(period), nil
@@ -299,7 +302,7 @@ func generate(c *catalog.Catalog, s *catalog.SLO, journeys map[string]*catalog.J
 	if period == 0 {
 		period = opts.DefaultPeriod
 	}
-	windows, err := alertWindows(c, period)
+	windows, err := AlertWindows(c, period)
 	if err != nil {
 		return res, err
 	}
@@ -465,9 +468,10 @@ func periodRatio(in sli, sel, period string, traffic, timeslices bool, b catalog
 	}
 }
 
-// alertName is the alert's name: the document's, or one derived from the
-// service and SLO names (checkout, availability → CheckoutAvailabilityBudgetBurn).
-func alertName(s *catalog.SLO) string {
+// AlertName is an SLO's alert name: the document's, or one derived from
+// the service and SLO names (checkout, availability →
+// CheckoutAvailabilityBudgetBurn). kiban's own burn alerts use it too.
+func AlertName(s *catalog.SLO) string {
 	if s.Spec.Alerting.Name != "" {
 		return s.Spec.Alerting.Name
 	}
@@ -534,7 +538,7 @@ func alertRules(c *catalog.Catalog, s *catalog.SLO, team string, windows []slo.A
 			}
 		}
 		out = append(out, rulefmt.Rule{
-			Alert:       alertName(s),
+			Alert:       AlertName(s),
 			Expr:        strings.Join(pairs, "\nor\n"),
 			Labels:      labels,
 			Annotations: annotations,
