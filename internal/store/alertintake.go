@@ -211,8 +211,7 @@ func (s *Store) ReceivedAlerts(ctx context.Context, q ReceivedAlertQuery) ([]Rec
 	if q.UnownedOnly {
 		cond.add("unowned = $%d", true)
 	}
-	query := `SELECT id, fingerprint, status, alertname, labels, annotations, starts_at, ends_at, generator_url,
-		group_key, receiver, external_url, service, team, unowned, first_received, last_received, deliveries FROM alerts`
+	query := `SELECT ` + receivedAlertColumns + ` FROM alerts`
 	query += cond.where()
 	cond.args = append(cond.args, limit)
 	query += fmt.Sprintf(" ORDER BY starts_at DESC, id DESC LIMIT $%d", len(cond.args))
@@ -224,28 +223,40 @@ func (s *Store) ReceivedAlerts(ctx context.Context, q ReceivedAlertQuery) ([]Rec
 	defer rows.Close()
 	var out []ReceivedAlert
 	for rows.Next() {
-		var (
-			a                           ReceivedAlert
-			labels, annotations         []byte
-			starts, ends, first, latest nullTime
-		)
-		if err := rows.Scan(&a.ID, &a.Fingerprint, &a.State, &a.AlertName, &labels, &annotations, &starts, &ends, &a.GeneratorURL,
-			&a.GroupKey, &a.Receiver, &a.ExternalURL, &a.Service, &a.Team, &a.Unowned, &first, &latest, &a.Deliveries); err != nil {
+		a, err := scanReceivedAlert(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: received alerts: %w", err)
 		}
-		if err := json.Unmarshal(labels, &a.Labels); err != nil {
-			return nil, fmt.Errorf("store: received alerts: %s: labels: %w", a.Fingerprint, err)
-		}
-		if err := json.Unmarshal(annotations, &a.Annotations); err != nil {
-			return nil, fmt.Errorf("store: received alerts: %s: annotations: %w", a.Fingerprint, err)
-		}
-		a.StartsAt, a.EndsAt, a.FirstReceived, a.LastReceived = starts.Time, ends.ptr(), first.Time, latest.Time
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: received alerts: %w", err)
 	}
 	return out, nil
+}
+
+const receivedAlertColumns = `id, fingerprint, status, alertname, labels, annotations, starts_at, ends_at, generator_url,
+	group_key, receiver, external_url, service, team, unowned, first_received, last_received, deliveries`
+
+// scanReceivedAlert reads the receivedAlertColumns of a row.
+func scanReceivedAlert(r rowScanner) (ReceivedAlert, error) {
+	var (
+		a                           ReceivedAlert
+		labels, annotations         []byte
+		starts, ends, first, latest nullTime
+	)
+	if err := r.Scan(&a.ID, &a.Fingerprint, &a.State, &a.AlertName, &labels, &annotations, &starts, &ends, &a.GeneratorURL,
+		&a.GroupKey, &a.Receiver, &a.ExternalURL, &a.Service, &a.Team, &a.Unowned, &first, &latest, &a.Deliveries); err != nil {
+		return ReceivedAlert{}, err
+	}
+	if err := json.Unmarshal(labels, &a.Labels); err != nil {
+		return ReceivedAlert{}, fmt.Errorf("%s: labels: %w", a.Fingerprint, err)
+	}
+	if err := json.Unmarshal(annotations, &a.Annotations); err != nil {
+		return ReceivedAlert{}, fmt.Errorf("%s: annotations: %w", a.Fingerprint, err)
+	}
+	a.StartsAt, a.EndsAt, a.FirstReceived, a.LastReceived = starts.Time, ends.ptr(), first.Time, latest.Time
+	return a, nil
 }
 
 // AlertDeliveryRecord is one stored webhook delivery.
