@@ -37,6 +37,8 @@ type Catalog struct {
 	AlertWindows map[time.Duration]*AlertWindowSet
 	// Policies are the error budget policies, sorted by name.
 	Policies []*ErrorBudgetPolicy
+	// IncidentRules open incidents from alerts, sorted by name.
+	IncidentRules []*IncidentRule
 	// Warnings are findings that did not block loading.
 	Warnings Diagnostics
 	// Files and Documents count what was read; Skipped counts Backstage
@@ -109,21 +111,22 @@ func (c *Catalog) SubTeams(team string) []string { return c.children[team] }
 
 // builder collects documents and turns them into a validated Catalog.
 type builder struct {
-	teams     []*Team
-	services  []*Service
-	resps     []*Responsibilities
-	slos      []*SLO
-	journeys  []*Journey
-	windows   []*AlertWindowSet
-	policies  []*ErrorBudgetPolicy
-	backstage []*bsEntity
-	openslo   []*osloDoc // OpenSLO objects (openslo.go)
-	systems   []Product
-	diags     Diagnostics
-	files     int
-	docs      int
-	skipped   int
-	importing bool // converting for kiban import rather than loading a tree
+	teams         []*Team
+	services      []*Service
+	resps         []*Responsibilities
+	slos          []*SLO
+	journeys      []*Journey
+	windows       []*AlertWindowSet
+	policies      []*ErrorBudgetPolicy
+	incidentRules []*IncidentRule
+	backstage     []*bsEntity
+	openslo       []*osloDoc // OpenSLO objects (openslo.go)
+	systems       []Product
+	diags         Diagnostics
+	files         int
+	docs          int
+	skipped       int
+	importing     bool // converting for kiban import rather than loading a tree
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$`)
@@ -318,6 +321,7 @@ func (b *builder) build() (*Catalog, error) {
 	b.checkDependencyCycles(c)
 	b.checkSLOs(c)
 	b.checkPolicies(c)
+	b.checkIncidentRules(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
 	seenProduct := map[string]Source{}

@@ -23,7 +23,7 @@ import (
 var BackstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
 
 // kibanKinds lists the kinds of kiban.dev/v1 documents this version reads.
-var kibanKinds = []string{KindErrorBudgetPolicy, KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
+var kibanKinds = []string{KindErrorBudgetPolicy, KindIncidentRule, KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
 
 // IsCatalogFile reports whether a file name is read as part of the tree.
 func IsCatalogFile(name string) bool {
@@ -98,6 +98,7 @@ type fileResult struct {
 	journeys  []*Journey
 	windows   []*AlertWindowSet
 	policies  []*ErrorBudgetPolicy
+	rules     []*IncidentRule
 	backstage []*bsEntity
 	openslo   []*osloDoc // OpenSLO objects, converted once the tree is read (openslo.go)
 	skipped   int
@@ -139,6 +140,7 @@ func Parse(ctx context.Context, files []File) (*Catalog, error) {
 		b.journeys = append(b.journeys, r.journeys...)
 		b.windows = append(b.windows, r.windows...)
 		b.policies = append(b.policies, r.policies...)
+		b.incidentRules = append(b.incidentRules, r.rules...)
 		b.backstage = append(b.backstage, r.backstage...)
 		b.openslo = append(b.openslo, r.openslo...) // OpenSLO (openslo.go)
 		b.diags = append(b.diags, r.diags...)
@@ -305,6 +307,10 @@ func (r *fileResult) parseKiban(d *decoder, m *ast.MappingNode, env envelope, sr
 		x := &ErrorBudgetPolicy{Source: src}
 		meta, spec = &x.Metadata, &x.Spec
 		r.policies = append(r.policies, x)
+	case KindIncidentRule:
+		x := &IncidentRule{Source: src}
+		meta, spec = &x.Metadata, &x.Spec
+		r.rules = append(r.rules, x)
 	default:
 		d.errorf(env.fields["kind"].Value, "kind", "unknown kind %q for %s%s", env.kind, APIVersion, expectedFields(env.kind, kibanKinds))
 		return
