@@ -525,15 +525,5 @@ func (e *Evaluator) webhook(c *catalog.Catalog, team string) (url, why string) {
 	if !ok {
 		return "", ""
 	}
-	ch := t.Spec.Chat
-	if ch.Webhook != "" {
-		return ch.Webhook, ""
-	}
-	if ch.WebhookEnv == "" {
-		return "", ""
-	}
-	if u := e.cfg.Getenv(ch.WebhookEnv); u != "" {
-		return u, ""
-	}
-	return "", "the team's chat.webhookEnv names " + ch.WebhookEnv + ", which is unset or empty"
+	return t.Spec.Chat.WebhookURL(e.cfg.Getenv)
 }

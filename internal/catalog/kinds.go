@@ -100,6 +100,22 @@ type Chat struct {
 // it.
 func (c Chat) HasWebhook() bool { return c.Webhook != "" || c.WebhookEnv != "" }
 
+// WebhookURL returns the webhook URL, reading the variable named by
+// WebhookEnv through getenv now (it may change while kiban runs), or ""
+// and why not when it is misconfigured ("" and "" when there is none).
+func (c Chat) WebhookURL(getenv func(string) string) (url, why string) {
+	if c.Webhook != "" {
+		return c.Webhook, ""
+	}
+	if c.WebhookEnv == "" {
+		return "", ""
+	}
+	if u := getenv(c.WebhookEnv); u != "" {
+		return u, ""
+	}
+	return "", "the team's chat.webhookEnv names " + c.WebhookEnv + ", which is unset or empty"
+}
+
 // AlertmanagerRef names an Alertmanager receiver.
 type AlertmanagerRef struct {
 	Receiver string `yaml:"receiver,omitempty" json:"receiver,omitempty"`

@@ -54,6 +54,9 @@ type DeliveryResult struct {
 	// end changed; the others were repeats.
 	New     int `json:"-"`
 	Changed int `json:"-"`
+	// Moved lists the fingerprints of the alerts first seen or changed,
+	// in delivery order: what incidents must hear about.
+	Moved []string `json:"-"`
 }
 
 // ReceivedAlert is an alert as last received from Alertmanager.
@@ -142,6 +145,7 @@ func (s *Store) RecordAlertDelivery(ctx context.Context, d AlertDelivery) (Deliv
 			default:
 				res.Changed++
 			}
+			res.Moved = append(res.Moved, a.Fingerprint)
 			labels, err := jsonMap(a.Labels)
 			if err != nil {
 				return err
