@@ -18,7 +18,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo"}
+var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo", "login"}
 
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -78,11 +78,17 @@ type pageData struct {
 	Failing bool
 	Errors  []catalog.Diagnostic
 	Data    any
+	// SignedIn names the token this browser is signed in with (see
+	// session.go), empty when nobody is; Here is the page's path and
+	// query, where signing in from the header returns to.
+	SignedIn string
+	Here     string
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, page, title string, data any) {
 	st := s.status()
-	pd := pageData{Title: title, Nav: page, Status: st, Failing: !st.LastLoadOK, Errors: st.LastErrors, Data: data}
+	pd := pageData{Title: title, Nav: page, Status: st, Failing: !st.LastLoadOK, Errors: st.LastErrors, Data: data,
+		SignedIn: s.signedIn(r), Here: r.URL.RequestURI()}
 	if len(pd.Errors) > 20 {
 		pd.Errors = pd.Errors[:20]
 	}

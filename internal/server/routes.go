@@ -60,6 +60,10 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /slos/{id}", s.handleSLOPage)
 	mux.HandleFunc("GET /who", s.handleWhoPage)
 	mux.HandleFunc("GET /audit", s.handleAuditPage)
+	// Browser sign-in with API tokens (session.go).
+	mux.HandleFunc("GET /login", s.handleLoginPage)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowed(mux, r); allow != "" {
 			w.Header().Set("Allow", allow)
@@ -69,7 +73,9 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 		s.handleNotFoundPage(w, r)
 	})
 
-	return s.metrics.instrument(securityHeaders(mux))
+	// Cross-origin browser requests that change state are refused (CSRF);
+	// see protectCrossOrigin in session.go.
+	return s.metrics.instrument(securityHeaders(protectCrossOrigin(mux)))
 }
 
 func cacheStatic(h http.Handler) http.Handler {
