@@ -100,6 +100,15 @@ func (c *Catalog) ClosestService(name string) (string, bool) {
 	return best, best != ""
 }
 
+// SLO returns the SLO with this ID (service-name).
+func (c *Catalog) SLO(id string) (*SLO, bool) {
+	i, found := slices.BinarySearchFunc(c.SLOs, id, func(s *SLO, id string) int { return strings.Compare(s.ID(), id) })
+	if !found {
+		return nil, false
+	}
+	return c.SLOs[i], true
+}
+
 // Dependents returns the services that depend on the named one, sorted.
 func (c *Catalog) Dependents(service string) []string { return c.dependents[service] }
 

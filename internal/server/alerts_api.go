@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"kiban.dev/kiban/internal/alertintake"
+	"kiban.dev/kiban/internal/incident"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -27,13 +28,28 @@ func (s *Server) handleAPIAlertmanager(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := alertintake.Delivery(m, s.current().res, actor(r.Context()))
-	res, err := s.store.RecordAlertDelivery(r.Context(), d)
+	var res store.DeliveryResult
+	var inc incident.AlertsResult
+	err = s.store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		if res, err = tx.RecordAlertDelivery(r.Context(), d); err != nil {
+			return err
+		}
+		inc, err = s.incidents.HandleAlertsTx(r.Context(), tx, res.Moved)
+		return err
+	})
 	if err != nil {
 		s.log.Error("alertmanager webhook", "group", m.GroupKey, "err", err)
 		writeError(w, http.StatusInternalServerError, "cannot store the alerts")
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	if len(inc.Opened)+len(inc.Updated) > 0 {
+		s.outbox.Kick()
+	}
+	writeJSON(w, http.StatusOK, struct {
+		store.DeliveryResult
+		Incidents incident.AlertsResult `json:"incidents"`
+	}{res, inc})
 }
 
 // handleAPIAlerts lists the alerts received from Alertmanager, newest

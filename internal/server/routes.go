@@ -36,6 +36,20 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("POST /api/v1/ingest/logs", s.require(store.RoleEditor, s.handleAPIIngestLogs))
 	mux.HandleFunc("POST /api/v1/alertmanager", s.requireBasic(store.RoleEditor, s.handleAPIAlertmanager))
 	mux.HandleFunc("GET /api/v1/alerts", s.open(s.handleAPIAlerts))
+	mux.HandleFunc("GET /api/v1/incidents", s.open(s.handleAPIIncidents))
+	mux.HandleFunc("POST /api/v1/incidents", s.require(store.RoleEditor, s.handleAPIOpenIncident))
+	mux.HandleFunc("GET /api/v1/incidents/metrics", s.open(s.handleAPIIncidentMetrics))
+	mux.HandleFunc("GET /api/v1/incidents/{id}", s.open(s.handleAPIIncident))
+	mux.HandleFunc("PATCH /api/v1/incidents/{id}", s.require(store.RoleEditor, s.handleAPIUpdateIncident))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/notes", s.require(store.RoleEditor, s.handleAPIIncidentNote))
+	mux.HandleFunc("GET /api/v1/incidents/{id}/postmortem", s.open(s.handleAPIPostmortem))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/postmortem", s.require(store.RoleEditor, s.handleAPIStartPostmortem))
+	mux.HandleFunc("PUT /api/v1/incidents/{id}/postmortem", s.require(store.RoleEditor, s.handleAPISavePostmortem))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/postmortem/status", s.require(store.RoleEditor, s.handleAPIPostmortemStatus))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/action-items", s.require(store.RoleEditor, s.handleAPIAddActionItem))
+	mux.HandleFunc("GET /api/v1/action-items", s.open(s.handleAPIActionItems))
+	mux.HandleFunc("PATCH /api/v1/action-items/{id}", s.require(store.RoleEditor, s.handleAPIUpdateActionItem))
+	mux.HandleFunc("GET /api/v1/postmortems", s.open(s.handleAPIPostmortems))
 	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
 	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))
@@ -110,7 +124,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // the catch-all 404.
 func allowed(mux *http.ServeMux, r *http.Request) string {
 	var methods []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method {
 			continue
 		}

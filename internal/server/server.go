@@ -17,8 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/incident"
+	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/ownership"
 	"kiban.dev/kiban/internal/promsli"
+	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -36,6 +39,15 @@ type Config struct {
 	// Prometheus, when set, answers for SLOs with a PromQL SLI and no
 	// stored counts.
 	Prometheus *promsli.Source
+	// ExternalURL is kiban's URL as people reach it, for links in chat
+	// messages.
+	ExternalURL string
+	// Getenv reads the variables named by teams' chat.webhookEnv; nil
+	// means os.Getenv.
+	Getenv func(string) string
+	// DigestHour is the hour (UTC) from which the daily digest of overdue
+	// action items goes out.
+	DigestHour int
 }
 
 // snapshot is one loaded catalog with its resolver. It never changes once
@@ -66,6 +78,9 @@ type Server struct {
 	metrics *metrics
 	pages   *pages
 	reg     *prometheus.Registry // what /metrics serves
+
+	incidents *incident.Manager
+	outbox    *incident.Dispatcher
 }
 
 // New loads the tree and builds the server. A tree with errors does not
@@ -98,9 +113,57 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.load(ctx); err != nil {
 		s.log.Error("catalog: initial load failed; serving an empty catalog until a reload succeeds", "dir", cfg.ConfigDir, "err", err)
 	}
+	s.incidents = incident.New(incident.Config{Store: cfg.Store, Catalog: s.Catalog, Now: cfg.Now,
+		BaseURL: cfg.ExternalURL, Logger: cfg.Logger, Budget: s.remainingBudget})
+	s.outbox = &incident.Dispatcher{Store: cfg.Store, Catalog: s.Catalog, Getenv: cfg.Getenv, Log: cfg.Logger, Now: cfg.Now,
+		Webhook: &notify.Webhook{}}
 	s.handler = s.routes(reg)
 	return s, nil
 }
+
+// remainingBudget is the error budget left of SLO id at time at, from the
+// stored SLI counts or Prometheus.
+func (s *Server) remainingBudget(ctx context.Context, id string, at time.Time) (float64, bool, string) {
+	c := s.current().cat
+	slo, ok := c.SLO(id)
+	if !ok {
+		return 0, false, "the SLO is not in the catalog"
+	}
+	st, err := slostatus.EvaluateWith(ctx, s.store, s.cfg.Prometheus, c, slo, at)
+	if err != nil {
+		return 0, false, err.Error()
+	}
+	if !st.OK {
+		return 0, false, st.NoData
+	}
+	return st.Remaining, true, ""
+}
+
+// RunJobs delivers chat messages and queues the daily digest of overdue
+// action items until ctx ends.
+func (s *Server) RunJobs(ctx context.Context) {
+	go s.outbox.Run(ctx, 15*time.Second)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if now := s.now().UTC(); now.Hour() >= s.cfg.DigestHour {
+			if teams, err := s.incidents.Digest(ctx, now); err != nil {
+				s.log.Error("action item digest", "err", err)
+			} else if len(teams) > 0 {
+				s.log.Info("action item digest queued", "teams", teams)
+				s.outbox.Kick()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// FlushMessages sends the chat messages due now, for tests and tools.
+func (s *Server) FlushMessages(ctx context.Context) int { return s.outbox.Flush(ctx) }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

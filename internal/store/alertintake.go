@@ -102,22 +102,26 @@ const (
 // receipt move. Otherwise its status, start, end, annotations and where it
 // came from are updated. The owner is the one resolved at first receipt.
 func (s *Store) RecordAlertDelivery(ctx context.Context, d AlertDelivery) (DeliveryResult, error) {
-	res := DeliveryResult{Alerts: len(d.Alerts), Truncated: d.Truncated}
-	for _, a := range d.Alerts {
-		if a.Fingerprint == "" || (a.Status != AlertFiring && a.Status != AlertResolved) || a.StartsAt.IsZero() {
-			return DeliveryResult{}, fmt.Errorf("store: record alert delivery: alert %q: %w: needs a fingerprint, a start and status firing or resolved", a.Fingerprint, ErrInvalid)
-		}
-		switch a.Status {
-		case AlertFiring:
-			res.Firing++
-		case AlertResolved:
-			res.Resolved++
-		}
-		if a.Unowned {
-			res.Unowned++
-		}
-	}
+	var res DeliveryResult
 	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.RecordAlertDelivery(ctx, d)
+		return err
+	})
+	if err != nil {
+		return DeliveryResult{}, err
+	}
+	return res, nil
+}
+
+// RecordAlertDelivery is [Store.RecordAlertDelivery] in a transaction, so
+// that what the alerts change (incidents) commits with them.
+func (tx *Tx) RecordAlertDelivery(ctx context.Context, d AlertDelivery) (DeliveryResult, error) {
+	res, err := checkDelivery(d)
+	if err != nil {
+		return DeliveryResult{}, err
+	}
+	err = func() error {
 		now := tx.Now()
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO alert_deliveries (received_at, group_key, receiver, external_url, status, alerts, truncated, actor)
@@ -174,9 +178,29 @@ func (s *Store) RecordAlertDelivery(ctx context.Context, d AlertDelivery) (Deliv
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return DeliveryResult{}, fmt.Errorf("store: record alert delivery: %w", err)
+	}
+	return res, nil
+}
+
+// checkDelivery validates a delivery and counts its alerts.
+func checkDelivery(d AlertDelivery) (DeliveryResult, error) {
+	res := DeliveryResult{Alerts: len(d.Alerts), Truncated: d.Truncated}
+	for _, a := range d.Alerts {
+		if a.Fingerprint == "" || (a.Status != AlertFiring && a.Status != AlertResolved) || a.StartsAt.IsZero() {
+			return DeliveryResult{}, fmt.Errorf("store: record alert delivery: alert %q: %w: needs a fingerprint, a start and status firing or resolved", a.Fingerprint, ErrInvalid)
+		}
+		switch a.Status {
+		case AlertFiring:
+			res.Firing++
+		case AlertResolved:
+			res.Resolved++
+		}
+		if a.Unowned {
+			res.Unowned++
+		}
 	}
 	return res, nil
 }

@@ -31,7 +31,7 @@ func TestRecordAlertDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := DeliveryResult{ID: res.ID, Alerts: 2, Firing: 2, Unowned: 1, Truncated: 1, New: 2}
+		want := DeliveryResult{ID: res.ID, Alerts: 2, Firing: 2, Unowned: 1, Truncated: 1, New: 2, Moved: []string{"aaa", "bbb"}}
 		if diff := cmp.Diff(want, res); diff != "" {
 			t.Errorf("first delivery (-want +got):\n%s", diff)
 		}
@@ -42,8 +42,8 @@ func TestRecordAlertDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.New != 0 || res.Changed != 0 {
-			t.Errorf("repeat: new %d, changed %d; want 0, 0", res.New, res.Changed)
+		if res.New != 0 || res.Changed != 0 || len(res.Moved) != 0 {
+			t.Errorf("repeat: new %d, changed %d, moved %v; want 0, 0, none", res.New, res.Changed, res.Moved)
 		}
 
 		// One resolves, with new annotations.
@@ -53,7 +53,7 @@ func TestRecordAlertDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Changed != 1 || res.Resolved != 1 {
+		if res.Changed != 1 || res.Resolved != 1 || !cmp.Equal(res.Moved, []string{"aaa"}) {
 			t.Errorf("resolve: %+v", res)
 		}
 

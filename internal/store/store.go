@@ -320,6 +320,16 @@ func (s *Store) DB() *sql.DB { return s.db }
 // microseconds.
 func (s *Store) Now() time.Time { return dbTime(s.now()) }
 
+// SetClock makes the store read the current time from now, for tests and
+// for replaying history; nil restores time.Now. Call it before the store
+// is shared.
+func (s *Store) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.now = now
+}
+
 // dbTime normalizes t to what both databases store exactly.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
