@@ -28,6 +28,7 @@ type alertOptions struct {
 	alertmanagers []string
 	every         time.Duration
 	externalURL   string
+	digestHour    int
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,7 +54,15 @@ rules instead) and, for each severity (page, ticket) whose multiwindow pairs
 fire, sends an alert to every --alertmanager (API v2; re-sent every round
 while it fires, resolved when it stops) and one message to the owning team's
 chat webhook (spec.chat.webhook or the variable named by webhookEnv) when it
-starts and when it stops. Links point to --external-url/slos/<id>.`,
+starts and when it stops. Links point to --external-url/slos/<id>.
+
+Incidents: alerts posted by Alertmanager to /api/v1/alertmanager open
+incidents by the catalog's IncidentRules or join the open incident of their
+service. The owning team's chat webhook gets a message when an incident
+opens, changes status or severity, and when its postmortem goes to review
+or is published; messages wait in the store until delivered (retried with
+backoff). From --digest-hour (UTC) each day, every team with overdue action
+items gets one digest listing them.`,
 		Example: `  kiban serve --config examples/acme
   kiban serve --config /srv/catalog --db postgres://kiban@db/kiban --addr :8080
   kiban serve --alertmanager http://alertmanager:9093 --external-url https://kiban.example.com
@@ -84,7 +93,8 @@ starts and when it stops. Links point to --external-url/slos/<id>.`,
 	prometheusFlag(cmd, &promURL)
 	cmd.Flags().StringArrayVar(&alerts.alertmanagers, "alertmanager", nil, "Alertmanager URL to send burn alerts to (API v2); repeat for several")
 	cmd.Flags().DurationVar(&alerts.every, "evaluate-every", burnalert.DefaultInterval, "how often to evaluate burn alerts; 0 turns them off")
-	cmd.Flags().StringVar(&alerts.externalURL, "external-url", "", "kiban's URL as people reach it, for links in alerts (default http://ADDR)")
+	cmd.Flags().StringVar(&alerts.externalURL, "external-url", "", "kiban's URL as people reach it, for links in alerts and chat (default http://ADDR)")
+	cmd.Flags().IntVar(&alerts.digestHour, "digest-hour", 9, "hour of the day (UTC, 0-23) from which each team's daily digest of overdue action items goes out")
 	return cmd
 }
 
@@ -104,6 +114,9 @@ func newLogger(cmd *cobra.Command, format, level string) (*slog.Logger, error) {
 }
 
 func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db, addr string, alerts alertOptions, prom *promsli.Source) error {
+	if alerts.digestHour < 0 || alerts.digestHour > 23 {
+		return fmt.Errorf("--digest-hour: %d is not an hour of the day (0-23)", alerts.digestHour)
+	}
 	if alerts.every < 0 {
 		return fmt.Errorf("--evaluate-every: negative duration %v", alerts.every)
 	}
@@ -123,13 +136,16 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(ctx, server.Config{ConfigDir: dir, Store: st, Logger: log, Prometheus: prom})
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	external := cmp.Or(alerts.externalURL, baseURL(ln.Addr()))
+	srv, err := server.New(ctx, server.Config{ConfigDir: dir, Store: st, Logger: log, Prometheus: prom,
+		ExternalURL: external, DigestHour: alerts.digestHour})
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -156,14 +172,17 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 		}
 	}()
 
-	// Burn alerts run beside the HTTP server and stop with it.
+	// Burn alerts, chat messages and the action item digest run beside
+	// the HTTP server and stop with it.
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); srv.RunJobs(jobs) }()
 	evalDone := make(chan struct{})
 	if alerts.every > 0 {
 		ev, err := burnalert.New(burnalert.Config{
 			Store: st, Catalog: srv.Catalog, Alertmanagers: ams,
-			ExternalURL: cmp.Or(alerts.externalURL, baseURL(ln.Addr())),
+			ExternalURL: external,
 			Interval:    alerts.every, Logger: log, Registerer: srv.Registry(),
 		})
 		if err != nil {
@@ -196,6 +215,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 	case <-evalDone:
 	case <-shutdownCtx.Done():
 		log.Warn("burn alerts: still delivering at shutdown")
+	}
+	select {
+	case <-jobsDone:
+	case <-shutdownCtx.Done():
+		log.Warn("chat messages: still delivering at shutdown")
 	}
 	return nil
 }
