@@ -10,6 +10,7 @@ package amconfig
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -34,7 +35,15 @@ type Options struct {
 	// GroupWait, GroupInterval and RepeatInterval of the root route;
 	// Alertmanager's defaults when empty.
 	GroupWait, GroupInterval, RepeatInterval string
+	// KibanURL, when set, adds a first route with continue: true that
+	// sends every alert to kiban's webhook (KibanURL/api/v1/alertmanager)
+	// as well, so that alerts open incidents; KibanTokenFile is the file
+	// Alertmanager reads the bearer token from.
+	KibanURL, KibanTokenFile string
 }
+
+// KibanReceiver names the receiver of kiban's own webhook.
+const KibanReceiver = "kiban"
 
 // Config is an Alertmanager configuration (the part kiban writes).
 type Config struct {
@@ -84,6 +93,23 @@ func Generate(c *catalog.Catalog, opts Options) (Config, error) {
 		GroupWait: opts.GroupWait, GroupInterval: opts.GroupInterval, RepeatInterval: opts.RepeatInterval,
 	}}
 	used := map[string]bool{}
+	var kiban map[string]any
+	if opts.KibanURL != "" {
+		u, err := url.Parse(opts.KibanURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Config{}, fmt.Errorf("amconfig: kiban URL %q is not an http(s) URL", opts.KibanURL)
+		}
+		tokenFile := opts.KibanTokenFile
+		if tokenFile == "" {
+			tokenFile = "/etc/alertmanager/secrets/kiban-token"
+		}
+		kiban = map[string]any{"name": KibanReceiver, "webhook_configs": []any{map[string]any{
+			"url":           strings.TrimRight(u.String(), "/") + "/api/v1/alertmanager",
+			"send_resolved": true,
+			"http_config":   map[string]any{"authorization": map[string]any{"type": "Bearer", "credentials_file": tokenFile}},
+		}}}
+		cfg.Route.Routes = append(cfg.Route.Routes, Route{Receiver: KibanReceiver, Continue: true})
+	}
 	addReceiver := func(r map[string]any) {
 		name := r["name"].(string)
 		if used[name] {
@@ -107,6 +133,12 @@ func Generate(c *catalog.Catalog, opts Options) (Config, error) {
 		})
 		addReceiver(receiver(page, t, opts, true))
 		addReceiver(receiver(ticket, t, opts, false))
+	}
+	if kiban != nil {
+		addReceiver(kiban)
+		// The kiban route matched, so the root's receiver no longer
+		// catches what no team route takes: say it again, last.
+		cfg.Route.Routes = append(cfg.Route.Routes, Route{Receiver: "unowned"})
 	}
 	unowned := map[string]any{"name": "unowned"}
 	if opts.FallbackTeam != "" {

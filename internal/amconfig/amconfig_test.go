@@ -33,7 +33,22 @@ func TestAmtool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Generate(c, Options{FallbackTeam: "sre", Receivers: receivers})
+	for _, kiban := range []string{"", "https://kiban.example.com/"} {
+		t.Run("kiban="+kiban, func(t *testing.T) { testAmtool(t, amtool, c, receivers, kiban) })
+	}
+	if _, err := Generate(c, Options{FallbackTeam: "nobody"}); err == nil {
+		t.Error("an unknown fallback team is accepted")
+	}
+	if _, err := Generate(c, Options{KibanURL: "kiban:8080"}); err == nil {
+		t.Error("a kiban URL without a scheme is accepted")
+	}
+}
+
+// testAmtool checks one generated configuration with amtool; with a kiban
+// URL every alert also goes to kiban's webhook.
+func testAmtool(t *testing.T, amtool string, c *catalog.Catalog, receivers []map[string]any, kiban string) {
+	dir := t.TempDir()
+	cfg, err := Generate(c, Options{FallbackTeam: "sre", Receivers: receivers, KibanURL: kiban})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +78,9 @@ func TestAmtool(t *testing.T) {
 	for _, tt := range tests {
 		args := append([]string{"config", "routes", "test", "--config.file=" + path}, tt.labels...)
 		out, err := exec.Command(amtool, args...).Output() // stderr has a harmless warning
+		if kiban != "" {
+			tt.want = "kiban," + tt.want
+		}
 		if got := strings.TrimSpace(string(out)); err != nil || got != tt.want {
 			t.Errorf("route %v = %q (%v); want %q", tt.labels, got, err, tt.want)
 		}
@@ -75,7 +93,11 @@ func TestAmtool(t *testing.T) {
 			t.Errorf("configuration lacks %q", want)
 		}
 	}
-	if _, err := Generate(c, Options{FallbackTeam: "nobody"}); err == nil {
-		t.Error("an unknown fallback team is accepted")
+	if kiban != "" {
+		for _, want := range []string{"url: https://kiban.example.com/api/v1/alertmanager", "credentials_file: /etc/alertmanager/secrets/kiban-token"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("configuration lacks %q", want)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,7 @@ func newAlertmanagerCmd() *cobra.Command {
 		Use:   "alertmanager",
 		Short: "Alertmanager configuration from the catalog",
 	}
-	var dir, fallback, receivers, secrets, out string
+	var dir, fallback, receivers, secrets, out, kibanURL, kibanToken string
 	config := &cobra.Command{
 		Use:   "config",
 		Short: "Print an Alertmanager configuration routing alerts to their owning team",
@@ -28,8 +29,14 @@ webhook (spec.chat.webhook, or a file named like spec.chat.webhookEnv under
 receiver with the same name replaces the generated one. Alerts without a
 known team go to "unowned", the --fallback-team's channel.
 
+With --kiban-url, a first route (continue: true) also sends every alert to
+kiban's webhook, so that alerts reach incidents: create an editor token with
+kiban token create and put it in --kiban-token-file on the Alertmanager
+host.
+
 Check the result with amtool check-config.`,
 		Example: `  kiban alertmanager config --config examples/acme --fallback-team sre > alertmanager.yml
+  kiban alertmanager config --kiban-url https://kiban.example.com --kiban-token-file /etc/alertmanager/secrets/kiban-token
   kiban alertmanager config --receivers pagers.yaml -o /etc/alertmanager/alertmanager.yml && amtool check-config /etc/alertmanager/alertmanager.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -37,7 +44,10 @@ Check the result with amtool check-config.`,
 			if err != nil {
 				return err
 			}
-			opts := amconfig.Options{FallbackTeam: fallback, SecretsDir: secrets}
+			if kibanToken == "" {
+				kibanToken = strings.TrimRight(secrets, "/") + "/kiban-token"
+			}
+			opts := amconfig.Options{FallbackTeam: fallback, SecretsDir: secrets, KibanURL: kibanURL, KibanTokenFile: kibanToken}
 			if receivers != "" {
 				if opts.Receivers, err = amconfig.ReadReceivers(receivers); err != nil {
 					return err
@@ -66,6 +76,8 @@ Check the result with amtool check-config.`,
 	config.Flags().StringVar(&receivers, "receivers", "", "YAML file of hand-written receivers (pager keys) that replace generated ones by name")
 	config.Flags().StringVar(&secrets, "secrets-dir", "/etc/alertmanager/secrets", "directory of webhook URL files named like the teams' webhookEnv")
 	config.Flags().StringVarP(&out, "output", "o", "", "file to write (default: standard output)")
+	config.Flags().StringVar(&kibanURL, "kiban-url", "", "kiban's URL as Alertmanager reaches it: also send every alert to kiban's webhook")
+	config.Flags().StringVar(&kibanToken, "kiban-token-file", "", "file holding the editor token Alertmanager sends to kiban (default SECRETS-DIR/kiban-token)")
 	cmd.AddCommand(config)
 	return cmd
 }
