@@ -40,7 +40,7 @@ type ActionStats struct {
 
 // MetricsRow is one group in one month.
 type MetricsRow struct {
-	Month      string         `json:"month"` // YYYY-MM
+	Month      string         `json:"month,omitempty"` // YYYY-MM; empty in the total
 	Team       string         `json:"team,omitempty"`
 	Service    string         `json:"service,omitempty"`
 	Incidents  int            `json:"incidents"`

@@ -133,7 +133,7 @@ func TestTemplateFacts(t *testing.T) {
 	md := Template(realistic())
 	for _, want := range []string{
 		"# Postmortem: Checkout errors after payments-api rollout\n",
-		"| Incident | #1042 |",
+		"| Incident | INC-1042 |",
 		"| Severity | SEV2 |",
 		"| Owning team | payments |",
 		"| Services | checkout, payments-api |",

@@ -99,7 +99,7 @@ func writeFacts(b *strings.Builder, in Input) {
 		mitigated = in.ResolvedAt
 	}
 	rows := [][2]string{
-		{"Incident", "#" + strconv.FormatInt(in.ID, 10)},
+		{"Incident", "INC-" + strconv.FormatInt(in.ID, 10)},
 		{"Severity", severity(in.Severity)},
 		{"Status", in.Status},
 		{"Owning team", in.Team},

@@ -310,38 +310,7 @@ receivers:
             type: Bearer
             credentials: '%s'
 `, e.ts.URL, tok)
-	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "alertmanager.yml"),
-		"--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--cluster.listen-address=")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager log:\n%s", logs.String())
-		}
-	})
-	am := "http://" + addr
-	waitFor(t, 30*time.Second, "Alertmanager ready", func() bool {
-		resp, err := http.Get(am + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	am := startAlertmanager(t, bin, dir, cfg)
 
 	starts := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
 	post := func(ends *time.Time) {
@@ -399,6 +368,47 @@ receivers:
 	if d := e.deliveries(t); len(d) < 2 || d[0].Actor != "token:test-editor" {
 		t.Errorf("deliveries: %+v", d)
 	}
+}
+
+// startAlertmanager runs a real Alertmanager with configuration cfg, its
+// data in dir, on a free loopback port, and returns its URL once ready.
+// Its log is shown if the test fails.
+func startAlertmanager(t *testing.T, bin, dir, cfg string) string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "alertmanager.yml"),
+		"--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--cluster.listen-address=")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("alertmanager log:\n%s", logs.String())
+		}
+	})
+	am := "http://" + addr
+	waitFor(t, 30*time.Second, "Alertmanager ready", func() bool {
+		resp, err := http.Get(am + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
+	return am
 }
 
 func waitFor(t *testing.T, timeout time.Duration, what string, ok func() bool) {
