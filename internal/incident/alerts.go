@@ -43,7 +43,7 @@ func (m *Manager) HandleAlerts(ctx context.Context, fingerprints []string) (Aler
 // recorded the alerts, so that a delivery and the incidents it opens
 // commit together or not at all.
 func (m *Manager) HandleAlertsTx(ctx context.Context, tx *store.Tx, fingerprints []string) (AlertsResult, error) {
-	var res AlertsResult
+	res := AlertsResult{Opened: []int64{}, Updated: []int64{}}
 	if len(fingerprints) == 0 {
 		return res, nil
 	}
