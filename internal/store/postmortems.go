@@ -186,7 +186,7 @@ func searchTerms(text string) []string {
 func (s *Store) SearchPostmortems(ctx context.Context, q PostmortemQuery) ([]PostmortemHit, error) {
 	var c conditions
 	terms := searchTerms(q.Text)
-	var rank, snippet string
+	var rank, snippet, sqliteMatch string
 	from := `postmortems p JOIN incidents i ON i.id = p.incident_id`
 	if len(terms) > 0 {
 		if s.dialect == DialectPostgres {
@@ -202,7 +202,10 @@ func (s *Store) SearchPostmortems(ctx context.Context, q PostmortemQuery) ([]Pos
 			from += ` JOIN postmortem_search ON postmortem_search.rowid = p.incident_id`
 			c.add("postmortem_search MATCH $%d", strings.Join(quoted, " "))
 			rank = "bm25(postmortem_search, 10.0, 1.0), "
-			snippet = "snippet(postmortem_search, 1, '«', '»', '…', 24)"
+			// Snippets are made for the page of hits only (below):
+			// SQLite would make one for every match before sorting.
+			snippet = "''"
+			sqliteMatch = strings.Join(quoted, " ")
 		}
 	} else {
 		snippet = "''"
@@ -254,6 +257,12 @@ func (s *Store) SearchPostmortems(ctx context.Context, q PostmortemQuery) ([]Pos
 		p, err := s.Postmortem(ctx, f.id)
 		if err != nil {
 			return nil, err
+		}
+		if sqliteMatch != "" {
+			if err := s.db.QueryRowContext(ctx, `SELECT snippet(postmortem_search, 1, '«', '»', '…', 24) FROM postmortem_search
+				WHERE postmortem_search MATCH $1 AND rowid = $2`, sqliteMatch, f.id).Scan(&f.snippet); err != nil {
+				return nil, fmt.Errorf("store: search postmortems: snippet: %w", err)
+			}
 		}
 		out = append(out, PostmortemHit{Incident: inc, Postmortem: p, Snippet: f.snippet})
 	}
