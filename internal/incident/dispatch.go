@@ -85,7 +85,7 @@ func (d *Dispatcher) Flush(ctx context.Context) int {
 	}
 	sent := 0
 	for ctx.Err() == nil {
-		msgs, err := d.Store.PendingMessages(ctx, now(), 50)
+		msgs, err := d.Store.ClaimMessages(ctx, now(), claimLease, 50)
 		if err != nil {
 			log.Error("outbox", "err", err)
 			return sent
@@ -119,6 +119,10 @@ func (d *Dispatcher) Flush(ctx context.Context) int {
 	}
 	return sent
 }
+
+// claimLease is how long a message is ours to send; one not sent by then
+// (the process died) is sent again.
+const claimLease = 2 * time.Minute
 
 // backoff is 30s, 1m, 2m, … capped at 30m.
 func backoff(attempts int) time.Duration {

@@ -352,9 +352,13 @@ func TestOutbox(t *testing.T) {
 			enqueue(OutboxMessage{Team: "sre", Kind: "digest", DedupKey: "digest:sre:2026-11-02", Payload: payload}) {
 			t.Error("the second digest of a day must be dropped")
 		}
-		pending, err := s.PendingMessages(ctx, t0, 10)
+		pending, err := s.ClaimMessages(ctx, t0, time.Minute, 10)
 		if err != nil || len(pending) != 3 {
-			t.Fatalf("pending = %d, %v", len(pending), err)
+			t.Fatalf("claimed = %d, %v", len(pending), err)
+		}
+		// A second process gets nothing while the claims last.
+		if again, err := s.ClaimMessages(ctx, t0, time.Minute, 10); err != nil || len(again) != 0 {
+			t.Errorf("claimed twice: %d, %v", len(again), err)
 		}
 		var text struct{ Text string }
 		if err := json.Unmarshal(pending[0].Payload, &text); err != nil || text.Text != "hi" {

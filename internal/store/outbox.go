@@ -70,6 +70,31 @@ func (s *Store) PendingMessages(ctx context.Context, now time.Time, limit int) (
 	return out, rows.Err()
 }
 
+// ClaimMessages returns up to limit messages due at now, each claimed for
+// lease: another process asking meanwhile does not get them, so replicas
+// sharing a database do not send a message twice. A claimed message that
+// is neither marked sent nor attempted (the process died) is due again
+// when the lease ends.
+func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
+	due, err := s.PendingMessages(ctx, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	claimed := due[:0]
+	for _, m := range due {
+		res, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_at = $1
+			WHERE id = $2 AND next_at <= $3 AND sent_at IS NULL AND failed_at IS NULL`,
+			dbTime(now.Add(lease)), m.ID, dbTime(now))
+		if err != nil {
+			return nil, fmt.Errorf("store: claim message %d: %w", m.ID, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			claimed = append(claimed, m)
+		}
+	}
+	return claimed, nil
+}
+
 // MarkSent records that message id was delivered.
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2`, s.Now(), id)
