@@ -66,7 +66,8 @@ JSON API.`,
 			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 		},
 	}
-	root.AddCommand(newLintCmd(), newWhoCmd(), newSLOCmd(), newGateCmd(), newIngestCmd(), newAlertmanagerCmd(), newImportCmd(), newServeCmd(), newTokenCmd(), newVersionCmd())
+	root.AddCommand(newLintCmd(), newWhoCmd(), newSLOCmd(), newGateCmd(), newIngestCmd(), newAlertmanagerCmd(), newImportCmd(), newServeCmd(), newTokenCmd(),
+		newIncidentCmd(), newPostmortemCmd(), newVersionCmd())
 	return root
 }
 
