@@ -9,6 +9,7 @@ package amconfig
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/url"
 	"os"
@@ -38,7 +39,8 @@ type Options struct {
 	// KibanURL, when set, adds a first route with continue: true that
 	// sends every alert to kiban's webhook (KibanURL/api/v1/alertmanager)
 	// as well, so that alerts open incidents; KibanTokenFile is the file
-	// Alertmanager reads the bearer token from.
+	// Alertmanager reads the bearer token from (default
+	// SecretsDir/kiban-token).
 	KibanURL, KibanTokenFile string
 }
 
@@ -101,7 +103,7 @@ func Generate(c *catalog.Catalog, opts Options) (Config, error) {
 		}
 		tokenFile := opts.KibanTokenFile
 		if tokenFile == "" {
-			tokenFile = "/etc/alertmanager/secrets/kiban-token"
+			tokenFile = strings.TrimRight(cmp.Or(opts.SecretsDir, "/etc/alertmanager/secrets"), "/") + "/kiban-token"
 		}
 		kiban = map[string]any{"name": KibanReceiver, "webhook_configs": []any{map[string]any{
 			"url":           strings.TrimRight(u.String(), "/") + "/api/v1/alertmanager",

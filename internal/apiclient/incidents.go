@@ -159,12 +159,13 @@ func (c *Client) SavePostmortem(ctx context.Context, id int64, e incident.Postmo
 }
 
 // SetPostmortemStatus moves the postmortem through review: draft,
-// in_review or published.
-func (c *Client) SetPostmortemStatus(ctx context.Context, id int64, status string) (store.Postmortem, error) {
+// in_review or published; at (optional) records a past step.
+func (c *Client) SetPostmortemStatus(ctx context.Context, id int64, status string, at *time.Time) (store.Postmortem, error) {
 	var p store.Postmortem
 	body := struct {
-		Status string `json:"status"`
-	}{status}
+		Status string     `json:"status"`
+		At     *time.Time `json:"at,omitempty"`
+	}{status, at}
 	err := c.call(ctx, http.MethodPost, incidentPath(id)+"/postmortem/status", nil, body, &p)
 	return p, err
 }

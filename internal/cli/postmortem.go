@@ -267,7 +267,7 @@ func newPostmortemStatusCmd(r *remote, verb, status string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := c.SetPostmortemStatus(cmd.Context(), id, status)
+			p, err := c.SetPostmortemStatus(cmd.Context(), id, status, nil)
 			if err != nil {
 				return noPostmortemHint(err, id)
 			}

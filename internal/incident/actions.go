@@ -33,6 +33,9 @@ type ActionItemPatch struct {
 	Due        *string `json:"due"`
 	Status     *string `json:"status"`
 	TrackerURL *string `json:"tracker_url"`
+	// At is when the change happened (default now), so that an item
+	// closed earlier is recorded with its real closing time.
+	At *time.Time `json:"at"`
 }
 
 // ownerTeam is the team that answers for an item owned by owner: the
@@ -94,6 +97,9 @@ func (m *Manager) AddActionItem(ctx context.Context, actor string, id int64, req
 
 // UpdateActionItem changes action item id.
 func (m *Manager) UpdateActionItem(ctx context.Context, actor string, id int64, p ActionItemPatch) (store.ActionItem, error) {
+	if err := m.checkTime("at", p.At, m.now().UTC()); err != nil {
+		return store.ActionItem{}, err
+	}
 	c := m.catalog()
 	var after store.ActionItem
 	err := m.store.InTx(ctx, func(tx *store.Tx) error {
@@ -120,12 +126,22 @@ func (m *Manager) UpdateActionItem(ctx context.Context, actor string, id int64, 
 			a.Owner = strings.TrimSpace(*p.Owner)
 			a.Team = ownerTeam(c, a.Owner, in.Team)
 		}
+		var at time.Time
+		if p.At != nil {
+			at = p.At.UTC()
+			if at.Before(before.CreatedAt) {
+				return fmt.Errorf("%w: at is before the item was created (%s)", ErrInvalid, before.CreatedAt.Format(time.RFC3339))
+			}
+			if a.Closed() && !before.Closed() {
+				a.ClosedAt = &at
+			}
+		}
 		after, err = tx.UpdateActionItem(ctx, a)
 		if err != nil {
 			return err
 		}
 		if after.Status != before.Status {
-			if err := addEvent(ctx, tx, a.IncidentID, time.Time{}, store.EventActionItem, actor,
+			if err := addEvent(ctx, tx, a.IncidentID, at, store.EventActionItem, actor,
 				fmt.Sprintf("Action item %s: %s", strings.ReplaceAll(after.Status, "_", " "), after.Title),
 				map[string]any{"action_item": after.ID, "from": before.Status, "to": after.Status}); err != nil {
 				return err

@@ -82,7 +82,14 @@ type OpenRequest struct {
 	// incident after the fact, never in the future.
 	StartedAt *time.Time `json:"started_at"`
 	OpenedAt  *time.Time `json:"opened_at"`
+	// AcknowledgedAt, for an incident recorded after the fact, is when a
+	// person first acted on it (default: when opened).
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
 }
+
+// quietAfter is how far back a change may be dated and still be
+// announced in chat: recording past incidents does not page anyone.
+const quietAfter = time.Hour
 
 func (m *Manager) checkTime(name string, t *time.Time, now time.Time) error {
 	if t != nil && t.After(now.Add(time.Minute)) {
@@ -129,7 +136,8 @@ func (m *Manager) Open(ctx context.Context, actor string, req OpenRequest) (stor
 	if !ok {
 		return store.Incident{}, fmt.Errorf("%w: severity %q is not SEV1, SEV2, SEV3 or SEV4", ErrInvalid, req.Severity)
 	}
-	if err := errors.Join(m.checkTime("started_at", req.StartedAt, now), m.checkTime("opened_at", req.OpenedAt, now)); err != nil {
+	if err := errors.Join(m.checkTime("started_at", req.StartedAt, now), m.checkTime("opened_at", req.OpenedAt, now),
+		m.checkTime("acknowledged_at", req.AcknowledgedAt, now)); err != nil {
 		return store.Incident{}, err
 	}
 	team, err := m.validate(m.catalog(), req.Services, req.Team, req.SLOs)
@@ -147,10 +155,17 @@ func (m *Manager) Open(ctx context.Context, actor string, req OpenRequest) (stor
 	if started.After(opened) {
 		return store.Incident{}, fmt.Errorf("%w: started_at is after opened_at", ErrInvalid)
 	}
+	acked := opened
+	if req.AcknowledgedAt != nil {
+		acked = req.AcknowledgedAt.UTC()
+		if acked.Before(opened) {
+			return store.Incident{}, fmt.Errorf("%w: acknowledged_at is before opened_at", ErrInvalid)
+		}
+	}
 	in := store.Incident{Title: strings.TrimSpace(req.Title), Severity: sev, Status: store.IncidentInvestigating, Team: team,
 		Services: req.Services, SLOs: req.SLOs, Summary: req.Summary, CustomerImpact: req.CustomerImpact,
 		Commander: req.Commander, Scribe: req.Scribe, Communications: req.Communications,
-		OpenedBy: actor, StartedAt: started, OpenedAt: opened, AcknowledgedAt: &opened}
+		OpenedBy: actor, StartedAt: started, OpenedAt: opened, AcknowledgedAt: &acked}
 	return m.open(ctx, actor, in, nil)
 }
 
@@ -186,6 +201,9 @@ func (m *Manager) open(ctx context.Context, actor string, in store.Incident, ale
 		}
 		if err := audit(ctx, tx, actor, "incident.open", id, nil, in); err != nil {
 			return err
+		}
+		if m.now().Sub(in.OpenedAt) > quietAfter {
+			return nil // recorded after the fact
 		}
 		return m.enqueue(ctx, tx, in, "incident.opened", m.openedMessage(in, alerts))
 	})
@@ -406,6 +424,9 @@ func (m *Manager) Update(ctx context.Context, actor string, id int64, p Patch) (
 		}
 		if err := audit(ctx, tx, actor, "incident.update", id, before, in); err != nil {
 			return err
+		}
+		if now.Sub(at) > quietAfter {
+			messages = nil // recorded after the fact
 		}
 		for _, kind := range messages {
 			if err := m.enqueue(ctx, tx, in, kind, m.changeMessage(before, in, kind, actor)); err != nil {

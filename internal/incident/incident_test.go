@@ -340,7 +340,7 @@ func TestPostmortemFlow(t *testing.T) {
 		}
 		// Publishing an open incident's postmortem is refused; so is
 		// skipping review.
-		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished); !errors.Is(err, ErrInvalid) {
+		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished, nil); !errors.Is(err, ErrInvalid) {
 			t.Errorf("publish a draft: %v", err)
 		}
 		orig := p.Body
@@ -355,20 +355,20 @@ func TestPostmortemFlow(t *testing.T) {
 		if _, err := e.m.SavePostmortem(ctx, "token:grace", in.ID, PostmortemEdit{Body: "older edit", Version: 1}); !errors.Is(err, ErrConflict) {
 			t.Errorf("stale save: %v; want ErrConflict", err)
 		}
-		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemInReview); err != nil {
+		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemInReview, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.m.Update(ctx, "token:ada", in.ID, Patch{Status: ptr(store.IncidentResolved)}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished)
+		_, err = e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished, nil)
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "Where we got lucky") {
 			t.Errorf("publish without a section: %v", err)
 		}
 		if _, err := e.m.SavePostmortem(ctx, "token:ada", in.ID, PostmortemEdit{Body: orig, CauseCategory: "change", Tags: p.Tags}); err != nil {
 			t.Fatal(err)
 		}
-		p, err = e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished)
+		p, err = e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemPublished, nil)
 		if err != nil || p.Status != store.PostmortemPublished || p.PublishedAt == nil {
 			t.Fatalf("publish = %+v, %v", p, err)
 		}
@@ -632,6 +632,61 @@ func TestDispatcher(t *testing.T) {
 		e.advance(time.Hour)
 		if n := d.Flush(ctx); n != 0 {
 			t.Errorf("a 404 was retried")
+		}
+	})
+}
+
+// TestRecordAfterTheFact records a past incident: its times are the ones
+// given, and nothing of it is announced in chat.
+func TestRecordAfterTheFact(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		past := t0.AddDate(0, 0, -10)
+		if _, err := e.m.Open(ctx, "token:ada", OpenRequest{Title: "x", Severity: "SEV3", Services: []string{"checkout-api"},
+			OpenedAt: ptr(past), AcknowledgedAt: ptr(past.Add(-time.Minute))}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("acknowledged before opened: %v", err)
+		}
+		in, err := e.m.Open(ctx, "token:ada", OpenRequest{Title: "Old outage", Severity: "SEV3", Services: []string{"checkout-api"},
+			StartedAt: ptr(past.Add(-5 * time.Minute)), OpenedAt: ptr(past), AcknowledgedAt: ptr(past.Add(4 * time.Minute))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !in.AcknowledgedAt.Equal(past.Add(4 * time.Minute)) {
+			t.Errorf("acknowledged at %v", in.AcknowledgedAt)
+		}
+		if _, err := e.m.Update(ctx, "token:ada", in.ID, Patch{Status: ptr(store.IncidentResolved), At: ptr(past.Add(time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.m.AddActionItem(ctx, "token:ada", in.ID, ActionItemRequest{Title: "Fix", Owner: "ada", Type: "prevent",
+			Due: past.AddDate(0, 0, 3).Format(time.DateOnly), CreatedAt: ptr(past.Add(2 * time.Hour))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.m.UpdateActionItem(ctx, "token:ada", a.ID, ActionItemPatch{Status: ptr(store.ActionDone), At: ptr(past)}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("closed before it was created: %v", err)
+		}
+		a, err = e.m.UpdateActionItem(ctx, "token:ada", a.ID, ActionItemPatch{Status: ptr(store.ActionDone), At: ptr(past.AddDate(0, 0, 2))})
+		if err != nil || !a.ClosedAt.Equal(past.AddDate(0, 0, 2)) || !a.OnTime() {
+			t.Errorf("closed = %+v, %v", a, err)
+		}
+		if _, _, err := e.m.StartPostmortem(ctx, "token:ada", in.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemInReview, ptr(past.AddDate(0, 0, 1))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.m.SetPostmortemStatus(ctx, "token:ada", in.ID, store.PostmortemDraft, ptr(past.Add(-time.Hour))); !errors.Is(err, ErrInvalid) {
+			t.Errorf("review step before the incident opened: %v", err)
+		}
+		if msgs := outbox(t, e); len(msgs) != 0 {
+			t.Errorf("a past incident was announced: %q", msgs)
+		}
+		// A change made now is announced again.
+		if _, err := e.m.Update(ctx, "token:ada", in.ID, Patch{Status: ptr(store.IncidentClosed)}); err != nil {
+			t.Fatal(err)
+		}
+		if msgs := outbox(t, e); len(msgs) != 1 {
+			t.Errorf("closing now: %q", msgs)
 		}
 	})
 }

@@ -232,7 +232,19 @@ var postmortemMoves = map[string][]string{
 // SetPostmortemStatus moves a postmortem through review. Publishing needs
 // the incident resolved or closed and every section of the template
 // present.
-func (m *Manager) SetPostmortemStatus(ctx context.Context, actor string, id int64, to string) (store.Postmortem, error) {
+//
+// at, when not nil, is when the step happened, to record a past review;
+// it is never in the future nor before the incident opened, and such a
+// step is not announced in chat when older than an hour.
+func (m *Manager) SetPostmortemStatus(ctx context.Context, actor string, id int64, to string, at *time.Time) (store.Postmortem, error) {
+	now := m.now().UTC()
+	if err := m.checkTime("at", at, now); err != nil {
+		return store.Postmortem{}, err
+	}
+	when := now
+	if at != nil {
+		when = at.UTC()
+	}
 	var in store.Incident
 	err := m.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -248,6 +260,9 @@ func (m *Manager) SetPostmortemStatus(ctx context.Context, actor string, id int6
 		if from == to {
 			return nil
 		}
+		if when.Before(in.OpenedAt) {
+			return fmt.Errorf("%w: at is before the incident opened", ErrInvalid)
+		}
 		if !slices.Contains(postmortemMoves[from], to) {
 			return fmt.Errorf("%w: a %s postmortem cannot become %s (allowed: %s)", ErrInvalid, label2(from), label2(to),
 				strings.Join(postmortemMoves[from], ", "))
@@ -259,14 +274,13 @@ func (m *Manager) SetPostmortemStatus(ctx context.Context, actor string, id int6
 			if missing := postmortem.Missing(p.Body); len(missing) > 0 {
 				return fmt.Errorf("%w: the postmortem lacks the sections %s", ErrInvalid, strings.Join(missing, ", "))
 			}
-			now := tx.Now()
-			p.PublishedAt = &now
+			p.PublishedAt = &when
 		}
 		p.Status, p.Version = to, 0
 		if _, err := tx.SavePostmortem(ctx, p, in.Title); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, id, time.Time{}, store.EventPostmortem, actor, "Postmortem "+label2(to),
+		if err := addEvent(ctx, tx, id, when, store.EventPostmortem, actor, "Postmortem "+label2(to),
 			map[string]any{"from": from, "to": to}); err != nil {
 			return err
 		}
@@ -274,7 +288,7 @@ func (m *Manager) SetPostmortemStatus(ctx context.Context, actor string, id int6
 			Before: mustJSON(map[string]string{"status": from}), After: mustJSON(map[string]string{"status": to})}); err != nil {
 			return err
 		}
-		if to == store.PostmortemPublished || to == store.PostmortemInReview {
+		if (to == store.PostmortemPublished || to == store.PostmortemInReview) && now.Sub(when) <= quietAfter {
 			head := fmt.Sprintf("Postmortem %s: %s", label2(to), label(in))
 			body := m.link(in.ID, label(in)) + "\nBy " + notify.Escape(actor)
 			return m.enqueue(ctx, tx, in, "postmortem."+to, notify.Message{Text: head,

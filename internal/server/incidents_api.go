@@ -322,12 +322,13 @@ func (s *Server) handleAPIPostmortemStatus(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	var req struct {
-		Status string `json:"status"`
+		Status string     `json:"status"`
+		At     *time.Time `json:"at"`
 	}
-	if !decodeJSON(w, r, &req, `{"status": "draft" | "in_review" | "published"}`) {
+	if !decodeJSON(w, r, &req, `{"status": "draft" | "in_review" | "published", "at": optional time}`) {
 		return
 	}
-	p, err := s.incidents.SetPostmortemStatus(r.Context(), actor(r.Context()), id, req.Status)
+	p, err := s.incidents.SetPostmortemStatus(r.Context(), actor(r.Context()), id, req.Status, req.At)
 	if err != nil {
 		s.writeIncidentError(w, "postmortem", err)
 		return

@@ -18,7 +18,8 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo", "login"}
+var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo", "login",
+	"incidents", "incident", "postmortem", "postmortem_edit", "postmortems", "incident_metrics"}
 
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -38,6 +39,7 @@ func loadPages() (*pages, error) {
 		},
 	}
 	maps.Copy(funcs, sloFuncs)
+	maps.Copy(funcs, incidentFuncs)
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/"+name+".html")

@@ -168,6 +168,9 @@ type teamPage struct {
 	SubTeams  []*catalog.Team
 	Services  []serviceRow
 	AnswerFor []answerRow
+	// Incidents are the team's overdue action items and latest incidents
+	// (incidents_ui.go).
+	Incidents teamIncidents
 }
 
 // answerRow is a concern a team answers for: by default for every service,
@@ -215,6 +218,7 @@ func (s *Server) handleTeamPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	p.Incidents = s.teamIncidents(r.Context(), t.Name)
 	s.render(w, r, http.StatusOK, "team", t.DisplayName(), p)
 }
 

@@ -21,8 +21,9 @@ type story struct {
 	// relative to the seed's now.
 	DaysAgo int
 	Clock   string
-	// Opened is when the incident was declared, after the start.
-	Opened time.Duration
+	// Opened is when the incident was declared, after the start, and
+	// Acked when its commander first acted on it.
+	Opened, Acked time.Duration
 	// Steps are what happened next, in order. The postmortem is written
 	// after the step that resolves the incident and before the one that
 	// closes it.
@@ -48,10 +49,12 @@ type action struct {
 	// the past, 0 means no due day.
 	DueIn int
 	// Status is where the item stands today: open, in_progress, done or
-	// wontfix. The API closes an item when it is told, so items closed
-	// now count as closed on time when their due day is today or later,
-	// and as late when it is past.
+	// wontfix.
 	Status string
+	// ClosedIn is the day a done item was closed, in days from the seed's
+	// day (negative: in the past); on or before its due day it counts as
+	// closed on time.
+	ClosedIn int
 }
 
 // review is the postmortem the authors wrote into the prefilled template.
@@ -89,7 +92,7 @@ var stories = []story{
 			"and retried at once, without backing off. Exempting the job's client from the limit let it finish; every renewal went through the same morning.",
 		Impact: "About 3,100 members due for renewal were charged between 07:00 and 11:00 instead of overnight, and got their renewal e-mail late. " +
 			"No membership lapsed: the 3-day grace period covered the delay. Other membership-api clients saw occasional 429 answers between 02:00 and 08:30.",
-		DaysAgo: 70, Clock: "02:00", Opened: 5*hour + 40*minute,
+		DaysAgo: 70, Clock: "02:00", Opened: 5*hour + 40*minute, Acked: 5*hour + 52*minute,
 		Steps: []step{
 			{After: 5*hour + 45*minute, Scribe: "tnguyen",
 				Note: "Renewals job still running: 1,240 of 3,100 renewals done. membership-api logs show 429 for the renewals-job client since 02:01."},
@@ -105,13 +108,13 @@ var stories = []story{
 		},
 		Actions: []action{
 			{Title: "Give the renewals job its own rate-limit class in membership-api", Owner: "tnguyen", Type: "mitigate",
-				Tracker: "https://tracker.acme.example/browse/MEM-731", Agreed: day, DueIn: -63, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/MEM-731", Agreed: day, DueIn: -63, Status: "done", ClosedIn: -66},
 			{Title: "Back off exponentially and honour Retry-After in the renewals job's API client", Owner: "hschultz", Type: "prevent",
-				Tracker: "https://tracker.acme.example/browse/MEM-732", Agreed: day, DueIn: 3, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/MEM-732", Agreed: day, DueIn: 3, Status: "done", ClosedIn: -40},
 			{Title: "Page when the nightly renewals job has not finished by 06:00", Owner: "membership", Type: "prevent",
 				Tracker: "https://tracker.acme.example/browse/MEM-733", Agreed: day, DueIn: 18, Status: "open"},
 			{Title: "Add \"which internal clients does this affect?\" to the membership-api release checklist", Owner: "gmoreau", Type: "process",
-				Tracker: "https://tracker.acme.example/browse/MEM-734", Agreed: day, DueIn: -49, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/MEM-734", Agreed: day, DueIn: -49, Status: "done", ClosedIn: -45},
 		},
 		Postmortem: review{
 			Cause: "change",
@@ -153,7 +156,7 @@ var stories = []story{
 		Impact: "Every sign-in failed for 48 minutes on the web shop, the mobile apps and the membership app: about 41,000 attempts. " +
 			"Customers already signed in kept browsing and paying until their session needed a refresh; guest checkout worked throughout. " +
 			"Support received 380 contacts.",
-		DaysAgo: 42, Clock: "09:14", Opened: 7 * minute,
+		DaysAgo: 42, Clock: "09:14", Opened: 7 * minute, Acked: 11 * minute,
 		Steps: []step{
 			{After: 9 * minute, Scribe: "zali", Communication: "dkim",
 				Note: "Synthetic sign-in check fails with a TLS handshake error; POST /api/login errors near 100%."},
@@ -177,7 +180,7 @@ var stories = []story{
 			{Title: "Record each service's certificates and who renews them in the catalog", Owner: "identity", Type: "process",
 				Tracker: "https://tracker.acme.example/browse/IDN-210", Agreed: 2 * day, DueIn: 25, Status: "open"},
 			{Title: "Send certificate renewal reminders to the owning team's channel, not to a mailing list", Owner: "sreilly", Type: "process",
-				Tracker: "https://tracker.acme.example/browse/SRE-1175", Agreed: 2 * day, DueIn: -21, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/SRE-1175", Agreed: 2 * day, DueIn: -21, Status: "done", ClosedIn: -23},
 		},
 		Postmortem: review{
 			Cause: "expiry",
@@ -218,7 +221,7 @@ var stories = []story{
 		Impact: "For 1 h 50 min about 8% of searches on the web shop and the apps failed with an error, and most were slow (p95 1.8 s instead " +
 			"of 250 ms). New products and price changes did not appear in search for three hours. Browsing by category, product pages and " +
 			"checkout were not affected.",
-		DaysAgo: 23, Clock: "15:40", Opened: 12 * minute,
+		DaysAgo: 23, Clock: "15:40", Opened: 12 * minute, Acked: 15 * minute,
 		Steps: []step{
 			{After: 14 * minute, Scribe: "jpetersen", Communication: "ofarah",
 				Note: "SearchAvailability burn alert; search p95 at 1.8 s; the catalog import fails with cluster_block_exception."},
@@ -233,9 +236,9 @@ var stories = []story{
 		},
 		Actions: []action{
 			{Title: "Page at 80% disk on search data nodes, before the high watermark", Owner: "ykobayashi", Type: "mitigate",
-				Tracker: "https://tracker.acme.example/browse/DSC-455", Agreed: day, DueIn: -16, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/DSC-455", Agreed: day, DueIn: -16, Status: "done", ClosedIn: -14},
 			{Title: "Prune index snapshots with snapshot lifecycle management instead of a cron job", Owner: "sahmed", Type: "prevent",
-				Tracker: "https://tracker.acme.example/browse/DSC-456", Agreed: day, DueIn: 5, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/DSC-456", Agreed: day, DueIn: 5, Status: "done", ClosedIn: -10},
 			{Title: "Runbook: recovering a read-only search index after a full disk", Owner: "fmartin", Type: "process",
 				Tracker: "https://tracker.acme.example/browse/DSC-457", Agreed: day, DueIn: 21, Status: "open"},
 			{Title: "Check scheduled jobs in the node pool migration checklist", Owner: "sre", Type: "process",
@@ -280,7 +283,7 @@ var stories = []story{
 		Impact: "Between 19:10 and 21:10, 30 to 40% of card payments failed with \"payment could not be completed\" (HTTP 503 or 504), and those " +
 			"that went through took several seconds; about 1,900 orders were not placed at the first attempt, roughly half of them on a retry. " +
 			"Most order confirmation pages took over a second. Browsing, search and sign-in were not affected.",
-		DaysAgo: 2, Clock: "19:10", Opened: 6 * minute,
+		DaysAgo: 2, Clock: "19:10", Opened: 6 * minute, Acked: 8 * minute,
 		Steps: []step{
 			{After: 8 * minute, Scribe: "bwilliams", Communication: "lrossi",
 				Note: "CheckoutJourneyBudgetBurn paging; POST /api/payments failing 30% with 503 (circuit breaker) and 504 (load balancer timeout)."},
@@ -296,7 +299,7 @@ var stories = []story{
 		},
 		Actions: []action{
 			{Title: "Time out provider calls after 8 s and fail fast while the circuit breaker is open", Owner: "rgupta", Type: "mitigate",
-				Tracker: "https://tracker.acme.example/browse/CHK-1290", Agreed: 150 * minute, DueIn: 5, Status: "done"},
+				Tracker: "https://tracker.acme.example/browse/CHK-1290", Agreed: 150 * minute, DueIn: 5, Status: "done", ClosedIn: -1},
 			{Title: "Route card payments to the secondary provider when provider timeouts exceed 5%", Owner: "achen", Type: "prevent",
 				Tracker: "https://tracker.acme.example/browse/CHK-1291", Agreed: 20 * hour, DueIn: 30, Status: "open"},
 			{Title: "Alert on the payment provider's p99 latency, not only on failed payments", Owner: "evasquez", Type: "prevent",

@@ -165,7 +165,8 @@ func tell(ctx context.Context, c *apiclient.Client, out io.Writer, s story, now 
 	}
 	k := clock{start: start, now: now}
 	in, err := c.OpenIncident(ctx, incident.OpenRequest{Title: s.Title, Severity: s.Severity, Services: s.Services, SLOs: s.SLOs,
-		Summary: s.Summary, CustomerImpact: s.Impact, Commander: s.Commander, StartedAt: &start, OpenedAt: k.at(s.Opened)})
+		Summary: s.Summary, CustomerImpact: s.Impact, Commander: s.Commander, StartedAt: &start, OpenedAt: k.at(s.Opened),
+		AcknowledgedAt: k.at(max(s.Acked, s.Opened))})
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
@@ -213,14 +214,39 @@ func tell(ctx context.Context, c *apiclient.Client, out io.Writer, s story, now 
 		items = append(items, item)
 	}
 
-	if err := writePostmortem(ctx, c, id, s.Postmortem); err != nil {
+	resolved := closing
+	for i, st := range s.Steps {
+		if st.Status == store.IncidentResolved {
+			resolved = i
+		}
+	}
+	if resolved == len(s.Steps) {
+		return fmt.Errorf("%s: no step resolves the incident", s.Title)
+	}
+	// Reviewed two days after the resolution, published two days later
+	// (or a minute ago for a recent incident).
+	reviewed, published := k.at(s.Steps[resolved].After+2*day), k.at(s.Steps[resolved].After+4*day)
+	if err := writePostmortem(ctx, c, id, s.Postmortem, reviewed, published); err != nil {
 		return err
 	}
 
 	overdue := 0
 	for i, a := range s.Actions {
 		if a.Status != store.ActionOpen {
-			item, err := c.UpdateActionItem(ctx, items[i].ID, incident.ActionItemPatch{Status: ptr(a.Status)})
+			p := incident.ActionItemPatch{Status: ptr(a.Status)}
+			if a.Status == store.ActionDone {
+				// Closed on its day, in the afternoon, never before it
+				// was agreed nor after now.
+				closed := time.Date(now.Year(), now.Month(), now.Day(), 15, 0, 0, 0, now.Location()).AddDate(0, 0, a.ClosedIn)
+				if earliest := items[i].CreatedAt.Add(time.Hour); closed.Before(earliest) {
+					closed = earliest
+				}
+				if latest := now.Add(-time.Minute); closed.After(latest) {
+					closed = latest
+				}
+				p.At = &closed
+			}
+			item, err := c.UpdateActionItem(ctx, items[i].ID, p)
 			if err != nil {
 				return fmt.Errorf("action item %q: %w", a.Title, err)
 			}
@@ -250,7 +276,7 @@ func tell(ctx context.Context, c *apiclient.Client, out io.Writer, s story, now 
 // writePostmortem starts the postmortem, fills the template's prompts
 // with the story's text, saves it over the version it started from, then
 // submits and publishes it.
-func writePostmortem(ctx context.Context, c *apiclient.Client, id int64, pm review) error {
+func writePostmortem(ctx context.Context, c *apiclient.Client, id int64, pm review, reviewed, published *time.Time) error {
 	p, _, err := c.StartPostmortem(ctx, id)
 	if err != nil {
 		return fmt.Errorf("start postmortem: %w", err)
@@ -262,8 +288,12 @@ func writePostmortem(ctx context.Context, c *apiclient.Client, id int64, pm revi
 	if _, err := c.SavePostmortem(ctx, id, incident.PostmortemEdit{Body: body, CauseCategory: pm.Cause, Tags: pm.Tags, Version: p.Version}); err != nil {
 		return fmt.Errorf("save postmortem: %w", err)
 	}
-	for _, status := range []string{store.PostmortemInReview, store.PostmortemPublished} {
-		if _, err := c.SetPostmortemStatus(ctx, id, status); err != nil {
+	for _, step := range []struct {
+		status string
+		at     *time.Time
+	}{{store.PostmortemInReview, reviewed}, {store.PostmortemPublished, published}} {
+		status := step.status
+		if _, err := c.SetPostmortemStatus(ctx, id, status, step.at); err != nil {
 			return fmt.Errorf("postmortem %s: %w", status, err)
 		}
 	}
