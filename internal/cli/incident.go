@@ -16,6 +16,7 @@ import (
 
 	"kiban.dev/kiban/internal/apiclient"
 	"kiban.dev/kiban/internal/incident"
+	"kiban.dev/kiban/internal/postmortem"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -118,35 +119,12 @@ func parseAgo(v string) (time.Duration, bool) {
 	return total, true
 }
 
-// human prints a duration for people: "45s" under a minute, otherwise
-// rounded to the minute as "12m", "1h 5m", "2h" or "1d 3h 20m".
-func human(d time.Duration) string {
-	if d < 0 {
-		return "-" + human(-d)
-	}
-	if d < time.Minute {
-		return strconv.Itoa(int(d/time.Second)) + "s"
-	}
-	d = d.Round(time.Minute)
-	var parts []string
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
-		if n := d / u.unit; n > 0 {
-			parts = append(parts, strconv.FormatInt(int64(n), 10)+u.name)
-			d -= n * u.unit
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
 // seconds prints a duration given in seconds, or "-".
 func seconds(s *float64) string {
 	if s == nil {
 		return "-"
 	}
-	return human(time.Duration(*s * float64(time.Second)))
+	return postmortem.HumanDuration(time.Duration(*s * float64(time.Second)))
 }
 
 const timeLayout = "2006-01-02 15:04"
@@ -164,7 +142,7 @@ func since(from time.Time, to *time.Time) string {
 	if to == nil {
 		return "-"
 	}
-	return human(to.Sub(from))
+	return postmortem.HumanDuration(to.Sub(from))
 }
 
 func dash(s string) string {
@@ -308,9 +286,9 @@ func newIncidentListCmd(r *remote) *cobra.Command {
 			tw := newTable(w)
 			fmt.Fprintln(tw, "ID\tSEV\tSTATUS\tSTARTED (UTC)\tDURATION\tTEAM\tSERVICES\tTITLE")
 			for _, in := range list {
-				dur := "ongoing " + human(now.Sub(in.StartedAt))
+				dur := "ongoing " + postmortem.HumanDuration(now.Sub(in.StartedAt))
 				if in.ResolvedAt != nil {
-					dur = human(in.ResolvedAt.Sub(in.StartedAt))
+					dur = postmortem.HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", incidentRef(in.ID), incident.Severity(in.Severity), in.Status,
 					clock(in.StartedAt), dur, dash(in.Team), dash(strings.Join(in.Services, ",")), oneLine(in.Title, 80))
@@ -435,7 +413,7 @@ func printIncident(w io.Writer, c *apiclient.Client, d apiclient.IncidentDetail,
 	}
 	ttr := since(in.StartedAt, in.ResolvedAt)
 	if in.ResolvedAt == nil {
-		ttr = "- (ongoing for " + human(now.Sub(in.StartedAt)) + ")"
+		ttr = "- (ongoing for " + postmortem.HumanDuration(now.Sub(in.StartedAt)) + ")"
 	}
 	fmt.Fprintf(tw, "  TTA\t%s\ttime to acknowledge, from opened\n", since(in.OpenedAt, in.AcknowledgedAt))
 	fmt.Fprintf(tw, "  TTM\t%s\ttime to mitigate, from started\n", since(in.StartedAt, mitigated))

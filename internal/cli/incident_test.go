@@ -383,12 +383,4 @@ func TestParseWhen(t *testing.T) {
 	if got, err := parseWhen("at", "", now); got != nil || err != nil {
 		t.Errorf("parseWhen(\"\") = %v, %v; want nil", got, err)
 	}
-	for d, want := range map[time.Duration]string{
-		45 * time.Second: "45s", 12 * time.Minute: "12m", 65 * time.Minute: "1h 5m", 2 * time.Hour: "2h",
-		27*time.Hour + 20*time.Minute: "1d 3h 20m", 0: "0s",
-	} {
-		if got := human(d); got != want {
-			t.Errorf("human(%v) = %q; want %q", d, got, want)
-		}
-	}
 }

@@ -546,17 +546,6 @@ func TestQuantile(t *testing.T) {
 	}
 }
 
-func TestDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		45 * time.Second: "45s", 12 * time.Minute: "12m", time.Hour: "1h", 65 * time.Minute: "1h 5m",
-		51 * time.Hour: "2d 3h", 48 * time.Hour: "2d",
-	} {
-		if got := Duration(d); got != want {
-			t.Errorf("Duration(%v) = %q; want %q", d, got, want)
-		}
-	}
-}
-
 // receiver is a chat webhook on loopback that answers with the next
 // status of answers (200 once they run out).
 type receiver struct {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"kiban.dev/kiban/internal/notify"
+	"kiban.dev/kiban/internal/postmortem"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -81,36 +81,11 @@ func (m *Manager) changeMessage(before, in store.Incident, kind, actor string) n
 	case in.Status == store.IncidentResolved:
 		head = fmt.Sprintf("Resolved: %s", label(in))
 		if in.ResolvedAt != nil {
-			head += " after " + Duration(in.ResolvedAt.Sub(in.StartedAt))
+			head += " after " + postmortem.HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 		}
 	default:
 		head = fmt.Sprintf("%s: %s → %s", label(in), statusTitle(before.Status), statusTitle(in.Status))
 	}
 	body := m.link(in.ID, label(in)) + "\nChanged by " + notify.Escape(actor)
 	return notify.Message{Text: head, Blocks: []notify.Block{notify.Header(head), notify.Section(body, facts(in)...)}}
-}
-
-// Duration prints a duration the way people read incident times: 45s,
-// 12m, 1h 5m, 2d 3h.
-func Duration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		h, mnt := int(d.Hours()), int(d.Minutes())%60
-		if mnt == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, mnt)
-	}
-	days, h := int(d.Hours())/24, int(d.Hours())%24
-	if h == 0 {
-		return fmt.Sprintf("%dd", days)
-	}
-	return fmt.Sprintf("%dd %dh", days, h)
 }

@@ -251,6 +251,9 @@ func TestFormatDuration(t *testing.T) {
 			t.Errorf("formatDuration(%v) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
+	if got := HumanDuration(-65 * time.Minute); got != "-1h 5m" {
+		t.Errorf("HumanDuration(-65m) = %q, want -1h 5m", got)
+	}
 }
 
 func TestSpan(t *testing.T) {

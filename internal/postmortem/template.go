@@ -382,30 +382,35 @@ func span(start time.Time, end *time.Time) string {
 	return formatDuration(d)
 }
 
-// formatDuration prints a duration for people: "45s" under a minute,
-// otherwise rounded to the minute as "12m", "1h 5m", "2h", "1d 3h 20m".
+// formatDuration is HumanDuration, with none for a negative duration
+// (times out of order).
 func formatDuration(d time.Duration) string {
 	if d < 0 {
 		return none
+	}
+	return HumanDuration(d)
+}
+
+// HumanDuration prints a duration the way people read incident times:
+// "45s" under a minute, otherwise rounded to the minute as "12m",
+// "1h 5m", "2h" or "1d 3h 20m"; negative durations get a minus sign.
+func HumanDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + HumanDuration(-d)
 	}
 	if d < time.Minute {
 		return strconv.Itoa(int(d/time.Second)) + "s"
 	}
 	d = d.Round(time.Minute)
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	hours := d / time.Hour
-	d -= hours * time.Hour
-	mins := d / time.Minute
 	var parts []string
-	if days > 0 {
-		parts = append(parts, strconv.FormatInt(int64(days), 10)+"d")
-	}
-	if hours > 0 {
-		parts = append(parts, strconv.FormatInt(int64(hours), 10)+"h")
-	}
-	if mins > 0 {
-		parts = append(parts, strconv.FormatInt(int64(mins), 10)+"m")
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if n := d / u.unit; n > 0 {
+			parts = append(parts, strconv.FormatInt(int64(n), 10)+u.name)
+			d -= n * u.unit
+		}
 	}
 	return strings.Join(parts, " ")
 }

@@ -49,13 +49,13 @@ func incidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) 
 // incidentPath is the page of incident id.
 func incidentPath(id int64) string { return "/incidents/" + strconv.FormatInt(id, 10) }
 
-// secondsText writes a duration in seconds the way incident.Duration does,
+// secondsText writes a duration in seconds the way postmortem.HumanDuration does,
 // or a dash when there is none.
 func secondsText(s *float64) string {
 	if s == nil {
 		return "—"
 	}
-	return incident.Duration(time.Duration(*s * float64(time.Second)))
+	return postmortem.HumanDuration(time.Duration(*s * float64(time.Second)))
 }
 
 // uiID reads the path value name as an incident or item ID (42 or
@@ -159,9 +159,9 @@ type incidentRow struct {
 // newIncidentRow is incident in as a list shows it at time now.
 func newIncidentRow(in store.Incident, now time.Time) incidentRow {
 	if in.ResolvedAt == nil {
-		return incidentRow{Incident: in, Duration: "ongoing", Ongoing: true, Elapsed: incident.Duration(now.Sub(in.StartedAt))}
+		return incidentRow{Incident: in, Duration: "ongoing", Ongoing: true, Elapsed: postmortem.HumanDuration(now.Sub(in.StartedAt))}
 	}
-	return incidentRow{Incident: in, Duration: incident.Duration(in.ResolvedAt.Sub(in.StartedAt))}
+	return incidentRow{Incident: in, Duration: postmortem.HumanDuration(in.ResolvedAt.Sub(in.StartedAt))}
 }
 
 // declareForm is the form that declares an incident, as typed.
@@ -400,16 +400,16 @@ func lifecycle(in store.Incident) []lifecycleStep {
 func incidentTimes(in store.Incident) (tta, ttm, ttr string) {
 	tta, ttm, ttr = "ongoing", "ongoing", "ongoing"
 	if in.AcknowledgedAt != nil {
-		tta = incident.Duration(in.AcknowledgedAt.Sub(in.OpenedAt))
+		tta = postmortem.HumanDuration(in.AcknowledgedAt.Sub(in.OpenedAt))
 	}
 	switch {
 	case in.MonitoringAt != nil:
-		ttm = incident.Duration(in.MonitoringAt.Sub(in.StartedAt))
+		ttm = postmortem.HumanDuration(in.MonitoringAt.Sub(in.StartedAt))
 	case in.ResolvedAt != nil:
-		ttm = incident.Duration(in.ResolvedAt.Sub(in.StartedAt))
+		ttm = postmortem.HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 	}
 	if in.ResolvedAt != nil {
-		ttr = incident.Duration(in.ResolvedAt.Sub(in.StartedAt))
+		ttr = postmortem.HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 	}
 	return tta, ttm, ttr
 }
