@@ -11,37 +11,6 @@ import (
 	"kiban.dev/kiban/internal/store"
 )
 
-// IncidentDetail is GET /api/v1/incidents/{id}: an incident with
-// everything around it.
-type IncidentDetail struct {
-	Incident    store.Incident        `json:"incident"`
-	URL         string                `json:"url"`
-	Timeline    []store.IncidentEvent `json:"timeline"`
-	Alerts      []store.ReceivedAlert `json:"alerts"`
-	SLOs        []incident.SLOImpact  `json:"slos"`
-	ActionItems []store.ActionItem    `json:"action_items"`
-	Postmortem  *PostmortemRef        `json:"postmortem"`
-}
-
-// PostmortemRef is the state of an incident's postmortem in its detail.
-type PostmortemRef struct {
-	Status      string     `json:"status"`
-	Version     int        `json:"version"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	PublishedAt *time.Time `json:"published_at"`
-	URL         string     `json:"url"`
-}
-
-// PostmortemHit is one result of the postmortem library search.
-type PostmortemHit struct {
-	Incident store.Incident `json:"incident"`
-	Status   string         `json:"status"`
-	Cause    string         `json:"cause_category"`
-	Tags     []string       `json:"tags"`
-	Snippet  string         `json:"snippet,omitempty"`
-	URL      string         `json:"url"`
-}
-
 func incidentPath(id int64) string { return fmt.Sprintf("/api/v1/incidents/%d", id) }
 
 // Incidents lists incidents, latest first. query takes team, service,
@@ -56,8 +25,8 @@ func (c *Client) Incidents(ctx context.Context, query url.Values) ([]store.Incid
 
 // Incident returns incident id with its timeline, alerts, SLO impact,
 // action items and postmortem state.
-func (c *Client) Incident(ctx context.Context, id int64) (IncidentDetail, error) {
-	var d IncidentDetail
+func (c *Client) Incident(ctx context.Context, id int64) (incident.Detail, error) {
+	var d incident.Detail
 	err := c.call(ctx, http.MethodGet, incidentPath(id), nil, nil, &d)
 	return d, err
 }
@@ -172,9 +141,9 @@ func (c *Client) SetPostmortemStatus(ctx context.Context, id int64, status strin
 
 // SearchPostmortems searches the postmortem library. query takes q,
 // service, team, tag, cause and status.
-func (c *Client) SearchPostmortems(ctx context.Context, query url.Values) ([]PostmortemHit, error) {
+func (c *Client) SearchPostmortems(ctx context.Context, query url.Values) ([]incident.LibraryHit, error) {
 	var out struct {
-		Postmortems []PostmortemHit `json:"postmortems"`
+		Postmortems []incident.LibraryHit `json:"postmortems"`
 	}
 	err := c.call(ctx, http.MethodGet, "/api/v1/postmortems", query, nil, &out)
 	return out.Postmortems, err

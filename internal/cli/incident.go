@@ -356,7 +356,7 @@ func newIncidentShowCmd(r *remote) *cobra.Command {
 	return cmd
 }
 
-func printIncident(w io.Writer, c *apiclient.Client, d apiclient.IncidentDetail, now time.Time) error {
+func printIncident(w io.Writer, c *apiclient.Client, d incident.Detail, now time.Time) error {
 	in := d.Incident
 	fmt.Fprintf(w, "%s  %s\n\n", incidentRef(in.ID), in.Title)
 	tw := newTable(w)

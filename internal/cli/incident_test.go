@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"kiban.dev/kiban/internal/apiclient"
 	"kiban.dev/kiban/internal/incident"
 	"kiban.dev/kiban/internal/server"
 	"kiban.dev/kiban/internal/store"
@@ -226,7 +225,7 @@ func TestIncidentCommands(t *testing.T) {
 		"INC-1  Checkout payments failing", "commander       nschmidt", "scribe          bwilliams", "communications  lrossi",
 		"TTM           1h 40m", "TTR           1h 50m", "checkout-journey", "no data", "PSP reports a degraded API", "Retries disabled with the flag",
 		"Alert on PSP latency", "Postmortem: none yet (kiban postmortem start 1)")
-	var d apiclient.IncidentDetail
+	var d incident.Detail
 	out = a.check(t, []string{"incident", "show", "INC-1", "-o", "json"}, 0)
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Incident.ID != 1 || d.URL != "/incidents/1" || len(d.ActionItems) != 2 ||
 		len(d.SLOs) != 1 || d.Incident.Communications != "lrossi" || d.Incident.MonitoringAt == nil {
@@ -308,7 +307,7 @@ func TestPostmortemCommands(t *testing.T) {
 	} {
 		a.check(t, c.args, 0, c.want...)
 	}
-	var hits struct{ Postmortems []apiclient.PostmortemHit }
+	var hits struct{ Postmortems []incident.LibraryHit }
 	out = a.check(t, []string{"postmortem", "search", "snapshot", "pruning", "-o", "json"}, 0)
 	if err := json.Unmarshal([]byte(out), &hits); err != nil || len(hits.Postmortems) != 1 || hits.Postmortems[0].Incident.ID != 1 ||
 		hits.Postmortems[0].Status != store.PostmortemPublished || !strings.Contains(hits.Postmortems[0].Snippet, "«pruning»") {

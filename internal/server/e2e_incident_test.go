@@ -20,6 +20,7 @@ import (
 
 	"kiban.dev/kiban/internal/amconfig"
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/incident"
 	"kiban.dev/kiban/internal/store"
 	"kiban.dev/kiban/internal/testenv"
 )
@@ -157,8 +158,8 @@ func TestIncidentEndToEnd(t *testing.T) {
 			t.Fatalf("POST /api/v2/alerts = %d", resp.StatusCode)
 		}
 	}
-	detail := func() incidentDetail {
-		var d incidentDetail
+	detail := func() incident.Detail {
+		var d incident.Detail
 		e.getJSON(t, "/api/v1/incidents/1", &d)
 		return d
 	}

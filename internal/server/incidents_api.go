@@ -56,49 +56,30 @@ func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	return id, true
 }
 
-// incidentDetail is an incident with everything around it.
-type incidentDetail struct {
-	Incident    store.Incident        `json:"incident"`
-	URL         string                `json:"url"`
-	Timeline    []store.IncidentEvent `json:"timeline"`
-	Alerts      []store.ReceivedAlert `json:"alerts"`
-	SLOs        []incident.SLOImpact  `json:"slos"`
-	ActionItems []store.ActionItem    `json:"action_items"`
-	Postmortem  *postmortemRef        `json:"postmortem"`
-}
-
-type postmortemRef struct {
-	Status      string     `json:"status"`
-	Version     int        `json:"version"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	PublishedAt *time.Time `json:"published_at"`
-	URL         string     `json:"url"`
-}
-
-func (s *Server) incidentDetail(r *http.Request, id int64) (incidentDetail, error) {
+func (s *Server) incidentDetail(r *http.Request, id int64) (incident.Detail, error) {
 	ctx := r.Context()
 	in, err := s.store.Incident(ctx, id)
 	if err != nil {
-		return incidentDetail{}, err
+		return incident.Detail{}, err
 	}
-	d := incidentDetail{Incident: in, URL: fmt.Sprintf("/incidents/%d", id)}
+	d := incident.Detail{Incident: in, URL: fmt.Sprintf("/incidents/%d", id)}
 	if d.Timeline, err = s.store.IncidentEvents(ctx, id); err != nil {
-		return incidentDetail{}, err
+		return incident.Detail{}, err
 	}
 	if d.Alerts, err = s.store.IncidentAlerts(ctx, id); err != nil {
-		return incidentDetail{}, err
+		return incident.Detail{}, err
 	}
 	if d.ActionItems, err = s.store.ActionItems(ctx, store.ActionItemQuery{IncidentID: id}); err != nil {
-		return incidentDetail{}, err
+		return incident.Detail{}, err
 	}
 	d.SLOs = s.incidents.Impacts(ctx, in)
 	p, err := s.store.Postmortem(ctx, id)
 	switch {
 	case err == nil:
-		d.Postmortem = &postmortemRef{Status: p.Status, Version: p.Version, UpdatedAt: p.UpdatedAt, PublishedAt: p.PublishedAt,
+		d.Postmortem = &incident.PostmortemRef{Status: p.Status, Version: p.Version, UpdatedAt: p.UpdatedAt, PublishedAt: p.PublishedAt,
 			URL: fmt.Sprintf("/incidents/%d/postmortem", id)}
 	case !errors.Is(err, store.ErrNotFound):
-		return incidentDetail{}, err
+		return incident.Detail{}, err
 	}
 	return d, nil
 }
@@ -422,17 +403,9 @@ func (s *Server) handleAPIPostmortems(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "cannot search the postmortems")
 		return
 	}
-	type hit struct {
-		Incident store.Incident `json:"incident"`
-		Status   string         `json:"status"`
-		Cause    string         `json:"cause_category"`
-		Tags     []string       `json:"tags"`
-		Snippet  string         `json:"snippet,omitempty"`
-		URL      string         `json:"url"`
-	}
-	out := []hit{}
+	out := []incident.LibraryHit{}
 	for _, h := range hits {
-		out = append(out, hit{Incident: h.Incident, Status: h.Postmortem.Status, Cause: h.Postmortem.CauseCategory,
+		out = append(out, incident.LibraryHit{Incident: h.Incident, Status: h.Postmortem.Status, Cause: h.Postmortem.CauseCategory,
 			Tags: h.Postmortem.Tags, Snippet: h.Snippet, URL: fmt.Sprintf("/incidents/%d/postmortem", h.Incident.ID)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"postmortems": out})

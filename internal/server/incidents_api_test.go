@@ -82,7 +82,7 @@ func TestAPIIncidents(t *testing.T) {
 			t.Errorf("bad action item = %d %s", code, body)
 		}
 
-		var d incidentDetail
+		var d incident.Detail
 		e.getJSON(t, "/api/v1/incidents/"+id, &d)
 		var kinds []string
 		for _, ev := range d.Timeline {
@@ -204,7 +204,7 @@ func TestAlertmanagerOpensIncident(t *testing.T) {
 	if code != 200 || !strings.Contains(out, `"opened": [`) {
 		t.Fatalf("webhook = %d %s", code, out)
 	}
-	var d incidentDetail
+	var d incident.Detail
 	e.getJSON(t, "/api/v1/incidents/1", &d)
 	if d.Incident.Title != "Checkout answers 5xx" || d.Incident.Severity != 2 || d.Incident.Team != "shop-checkout" ||
 		d.Incident.Rule != "a-page-on-tier-1" || len(d.Alerts) != 1 || d.Timeline[0].Kind != store.EventAlertFiring {

@@ -240,7 +240,7 @@ func (s *Server) handleDeclareIncident(w http.ResponseWriter, r *http.Request) {
 
 // incidentPage is the data of an incident's page.
 type incidentPage struct {
-	incidentDetail
+	incident.Detail
 	Steps    []lifecycleStep
 	Team     *catalog.Team
 	Closed   bool
@@ -333,7 +333,7 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, code int
 	}
 	c := s.current().cat
 	in := d.Incident
-	p := incidentPage{incidentDetail: d, Closed: in.Status == store.IncidentClosed, Forms: f,
+	p := incidentPage{Detail: d, Closed: in.Status == store.IncidentClosed, Forms: f,
 		Types:    []string{store.ActionMitigate, store.ActionPrevent, store.ActionProcess},
 		States:   []string{store.ActionOpen, store.ActionInProgress, store.ActionDone, store.ActionWontFix},
 		Statuses: store.IncidentStatuses, Severities: severities, People: people(c)}
