@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CostPeriod names the cost one billing export covers: a billing account
+// of a provider over a billing period (the period's first day,
+// YYYY-MM-DD). Importing a period again replaces it.
+type CostPeriod struct {
+	Provider       string `json:"provider"`
+	BillingAccount string `json:"billing_account"`
+	BillingPeriod  string `json:"billing_period"`
+}
+
+// CostDaily is cost rolled up per day, service, team, provider, service
+// category, charge category and currency. Money is exact decimal text.
+type CostDaily struct {
+	CostPeriod
+	Day             string `json:"day"` // YYYY-MM-DD, UTC
+	Service         string `json:"service"`
+	Team            string `json:"team"`
+	ServiceCategory string `json:"service_category"`
+	ChargeCategory  string `json:"charge_category"`
+	Currency        string `json:"currency"`
+	Billed          string `json:"billed"`
+	Effective       string `json:"effective"`
+	List            string `json:"list"`
+	Contracted      string `json:"contracted"`
+	Rows            int64  `json:"rows"`
+}
+
+// CostResource is the cost of one resource over a billing period.
+type CostResource struct {
+	CostPeriod
+	ResourceID      string `json:"resource_id"`
+	ResourceName    string `json:"resource_name"`
+	SubAccount      string `json:"sub_account"`
+	Service         string `json:"service"`
+	Team            string `json:"team"`
+	ServiceName     string `json:"service_name"`
+	ServiceCategory string `json:"service_category"`
+	Tagged          bool   `json:"tagged"`
+	Currency        string `json:"currency"`
+	Billed          string `json:"billed"`
+	Effective       string `json:"effective"`
+	List            string `json:"list"`
+	Rows            int64  `json:"rows"`
+}
+
+// CostImport is one imported file.
+type CostImport struct {
+	ID         int64           `json:"id"`
+	Source     string          `json:"source"`
+	Format     string          `json:"format"`
+	Periods    []CostPeriod    `json:"periods"`
+	Rows       int64           `json:"rows"`
+	Skipped    int64           `json:"skipped"`
+	Totals     json.RawMessage `json:"totals"`
+	Tolerated  json.RawMessage `json:"tolerated"`
+	ImportedAt time.Time       `json:"imported_at"`
+	Actor      string          `json:"actor"`
+}
+
+// costBatch is how many rows one INSERT statement carries.
+const costBatch = 200
+
+// ImportCost replaces the cost of imp's periods with daily and resources
+// and records the import, in the transaction: the previous data of those
+// periods is gone and nothing counts twice. It returns the import's ID.
+func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, daily []CostDaily, resources []CostResource) (int64, error) {
+	for _, p := range imp.Periods {
+		for _, table := range []string{"cost_daily", "cost_resources"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
+				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
+				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
+			}
+		}
+	}
+	periods, err := json.Marshal(imp.Periods)
+	if err != nil {
+		return 0, err
+	}
+	totals, tolerated := string(imp.Totals), string(imp.Tolerated)
+	if totals == "" {
+		totals = "{}"
+	}
+	if tolerated == "" || tolerated == "null" {
+		tolerated = "[]"
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO cost_imports (source, format, periods, rows, skipped, totals, tolerated, imported_at, actor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		imp.Source, imp.Format, string(periods), imp.Rows, imp.Skipped, totals, tolerated, tx.Now(), imp.Actor).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: record cost import: %w", err)
+	}
+	const dailyCols = 15
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_daily (provider, billing_account, billing_period, day, service, team,
+		service_category, charge_category, currency, billed, effective, list, contracted, rows, import_id) VALUES `, dailyCols, len(daily),
+		func(i int, args []any) []any {
+			d := daily[i]
+			return append(args, d.Provider, d.BillingAccount, d.BillingPeriod, d.Day, d.Service, d.Team, d.ServiceCategory,
+				d.ChargeCategory, d.Currency, d.Billed, d.Effective, d.List, d.Contracted, d.Rows, id)
+		}); err != nil {
+		return 0, fmt.Errorf("store: insert daily cost: %w", err)
+	}
+	const resCols = 17
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_resources (provider, billing_account, billing_period, resource_id,
+		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
+		rows, import_id) VALUES `, resCols, len(resources),
+		func(i int, args []any) []any {
+			r := resources[i]
+			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
+				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
+		}); err != nil {
+		return 0, fmt.Errorf("store: insert resource cost: %w", err)
+	}
+	return id, nil
+}
+
+// insertBatches runs prefix with n rows of cols values each, costBatch
+// rows per statement; row appends the values of row i.
+func insertBatches(ctx context.Context, tx *Tx, prefix string, cols, n int, row func(i int, args []any) []any) error {
+	args := make([]any, 0, costBatch*cols)
+	var b strings.Builder
+	for start := 0; start < n; start += costBatch {
+		end := min(start+costBatch, n)
+		b.Reset()
+		b.WriteString(prefix)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range cols {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "$%d", len(args)+c+1)
+			}
+			b.WriteByte(')')
+			args = row(i, args)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CostQuery selects rolled-up cost; zero fields match all.
+type CostQuery struct {
+	Team, Service string
+	// Unallocated selects only cost no service claims.
+	Unallocated bool
+	// From and To bound the day (YYYY-MM-DD): From <= day < To; for
+	// resources, the billing period.
+	From, To string
+}
+
+func (q CostQuery) conditions(dayColumn string) conditions {
+	var c conditions
+	if q.Team != "" {
+		c.add("team = $%d", q.Team)
+	}
+	if q.Service != "" {
+		c.add("service = $%d", q.Service)
+	}
+	if q.Unallocated {
+		c.add("service = $%d", "")
+	}
+	if q.From != "" {
+		c.add(dayColumn+" >= $%d", q.From)
+	}
+	if q.To != "" {
+		c.add(dayColumn+" < $%d", q.To)
+	}
+	return c
+}
+
+// CostDays returns the daily roll-ups matching q, by day.
+func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) {
+	c := q.conditions("day")
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, day, service, team, service_category,
+		charge_category, currency, billed, effective, list, contracted, rows FROM cost_daily`+c.where()+` ORDER BY day`, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: cost days: %w", err)
+	}
+	defer rows.Close()
+	out := []CostDaily{}
+	for rows.Next() {
+		var d CostDaily
+		if err := rows.Scan(&d.Provider, &d.BillingAccount, &d.BillingPeriod, &d.Day, &d.Service, &d.Team, &d.ServiceCategory,
+			&d.ChargeCategory, &d.Currency, &d.Billed, &d.Effective, &d.List, &d.Contracted, &d.Rows); err != nil {
+			return nil, fmt.Errorf("store: cost days: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CostResources returns the per-resource cost of the billing periods in
+// [q.From, q.To) matching q.
+func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
+	c := q.conditions("billing_period")
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resources`+c.where(), c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: cost resources: %w", err)
+	}
+	defer rows.Close()
+	out := []CostResource{}
+	for rows.Next() {
+		var r CostResource
+		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.ResourceID, &r.ResourceName, &r.SubAccount,
+			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &r.Billed, &r.Effective, &r.List, &r.Rows); err != nil {
+			return nil, fmt.Errorf("store: cost resources: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CostImports returns the latest imports, newest first.
+func (s *Store) CostImports(ctx context.Context, limit int) ([]CostImport, error) {
+	limit = pageLimit(limit, DefaultAlertLimit, MaxAlertLimit)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, source, format, periods, rows, skipped, totals, tolerated, imported_at, actor
+		FROM cost_imports ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: cost imports: %w", err)
+	}
+	defer rows.Close()
+	out := []CostImport{}
+	for rows.Next() {
+		var i CostImport
+		var periods, totals, tolerated []byte
+		var at nullTime
+		if err := rows.Scan(&i.ID, &i.Source, &i.Format, &periods, &i.Rows, &i.Skipped, &totals, &tolerated, &at, &i.Actor); err != nil {
+			return nil, fmt.Errorf("store: cost imports: %w", err)
+		}
+		if err := json.Unmarshal(periods, &i.Periods); err != nil {
+			return nil, fmt.Errorf("store: cost import %d: %w", i.ID, err)
+		}
+		i.Totals, i.Tolerated, i.ImportedAt = totals, tolerated, at.Time
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,69 @@
+-- Cost: billing exports imported (one row per file), cost rolled up per
+-- day x service x team x provider x service category x charge category
+-- (the views read these), per resource and month (top resources, the
+-- untagged), and optionally the raw rows for a while. Money is kept as
+-- exact decimal text and summed in kiban, never as floating point.
+
+-- +goose Up
+CREATE TABLE cost_imports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    source      TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    periods     TEXT NOT NULL CHECK (json_valid(periods)),
+    rows        INTEGER NOT NULL,
+    skipped     INTEGER NOT NULL DEFAULT 0,
+    totals      TEXT NOT NULL CHECK (json_valid(totals)),
+    tolerated   TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tolerated)),
+    imported_at TIMESTAMP NOT NULL,
+    actor       TEXT NOT NULL
+);
+
+CREATE TABLE cost_daily (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    day              TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    charge_category  TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    contracted       TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        INTEGER NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, day, service, team, service_category, charge_category, currency)
+);
+CREATE INDEX cost_daily_team_idx ON cost_daily (team, day);
+CREATE INDEX cost_daily_service_idx ON cost_daily (service, day);
+CREATE INDEX cost_daily_day_idx ON cost_daily (day);
+
+CREATE TABLE cost_resources (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    resource_name    TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    tagged           BOOLEAN NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        INTEGER NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
+);
+CREATE INDEX cost_resources_team_idx ON cost_resources (team, billing_period);
+CREATE INDEX cost_resources_service_idx ON cost_resources (service, billing_period);
+
+-- +goose Down
+DROP TABLE cost_resources;
+DROP TABLE cost_daily;
+DROP TABLE cost_imports;
