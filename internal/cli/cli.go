@@ -66,7 +66,7 @@ JSON API.`,
 			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 		},
 	}
-	root.AddCommand(newLintCmd(), newWhoCmd(), newSLOCmd(), newGateCmd(), newIngestCmd(), newAlertmanagerCmd(), newImportCmd(), newServeCmd(), newTokenCmd(),
+	root.AddCommand(newLintCmd(), newWhoCmd(), newSLOCmd(), newGateCmd(), newIngestCmd(), newAlertmanagerCmd(), newImportCmd(), newCostCmd(), newServeCmd(), newTokenCmd(),
 		newIncidentCmd(), newPostmortemCmd(), newVersionCmd())
 	return root
 }

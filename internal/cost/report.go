@@ -1,0 +1,235 @@
+package cost
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"kiban.dev/kiban/internal/store"
+)
+
+// ReportQuery selects the cost a report covers.
+type ReportQuery struct {
+	Team, Service string
+	// From and To bound the days: From <= day < To.
+	From, To time.Time
+	// TopResources is how many resources to list; 10 when 0.
+	TopResources int
+}
+
+// Line is the cost of one group (a month, a provider, a category…).
+type Line struct {
+	Key string `json:"key"`
+	Amounts
+}
+
+// ResourceLine is the cost of one resource over the report.
+type ResourceLine struct {
+	ResourceID   string `json:"resource_id"`
+	ResourceName string `json:"resource_name,omitempty"`
+	Provider     string `json:"provider"`
+	SubAccount   string `json:"sub_account,omitempty"`
+	ServiceName  string `json:"service_name"`
+	Service      string `json:"service,omitempty"`
+	Team         string `json:"team,omitempty"`
+	Tagged       bool   `json:"tagged"`
+	Amounts
+}
+
+// Report is the cost of a selection.
+type Report struct {
+	Team    string `json:"team,omitempty"`
+	Service string `json:"service,omitempty"`
+	From    string `json:"from"`
+	To      string `json:"to"` // exclusive
+	// Totals are billed, effective and list cost per currency.
+	Totals            []Amounts      `json:"totals"`
+	ByMonth           []Line         `json:"by_month"`
+	ByTeam            []Line         `json:"by_team,omitempty"`
+	ByService         []Line         `json:"by_service,omitempty"`
+	ByProvider        []Line         `json:"by_provider"`
+	ByServiceCategory []Line         `json:"by_service_category"`
+	ByChargeCategory  []Line         `json:"by_charge_category"`
+	Daily             []Line         `json:"daily"`
+	TopResources      []ResourceLine `json:"top_resources"`
+	// Unallocated is the cost no service claims (whole organisation
+	// reports only), with its most expensive resources.
+	Unallocated  []Amounts      `json:"unallocated,omitempty"`
+	TopUntagged  []ResourceLine `json:"top_unallocated,omitempty"`
+	Rows         int64          `json:"rows"`
+	ImportedDays int            `json:"days_with_data"`
+}
+
+type grouper map[string]*Amounts
+
+func (g grouper) add(key, currency string, billed, effective, list decimal.Decimal) {
+	k := key + "\x00" + currency
+	a := g[k]
+	if a == nil {
+		a = &Amounts{Currency: currency}
+		g[k] = a
+	}
+	a.Billed = a.Billed.Add(billed)
+	a.Effective = a.Effective.Add(effective)
+	a.List = a.List.Add(list)
+}
+
+// lines returns the groups, most effective cost first (by key when
+// byKey).
+func (g grouper) lines(byKey bool) []Line {
+	out := make([]Line, 0, len(g))
+	for k, a := range g {
+		key, _, _ := strings.Cut(k, "\x00")
+		out = append(out, Line{Key: key, Amounts: *a})
+	}
+	slices.SortFunc(out, func(a, b Line) int {
+		if byKey {
+			return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Currency, b.Currency))
+		}
+		return cmp.Or(b.Effective.Cmp(a.Effective), strings.Compare(a.Key, b.Key), strings.Compare(a.Currency, b.Currency))
+	})
+	return out
+}
+
+func (g grouper) amounts() []Amounts {
+	var out []Amounts
+	for _, l := range g.lines(true) {
+		out = append(out, l.Amounts)
+	}
+	return out
+}
+
+func parse(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero // written by kiban: always a decimal
+	}
+	return d
+}
+
+// Build reports the cost of q from the roll-ups.
+func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) {
+	if !q.From.Before(q.To) {
+		return Report{}, fmt.Errorf("cost report: from %s is not before to %s", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+	}
+	sq := store.CostQuery{Team: q.Team, Service: q.Service, From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly)}
+	days, err := st.CostDays(ctx, sq)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Team: q.Team, Service: q.Service, From: sq.From, To: sq.To}
+	total, month, team, service, provider, category, charge, daily, unalloc :=
+		grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}
+	seen := map[string]bool{}
+	for _, d := range days {
+		b, e, l := parse(d.Billed), parse(d.Effective), parse(d.List)
+		total.add("", d.Currency, b, e, l)
+		month.add(d.Day[:7], d.Currency, b, e, l)
+		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, b, e, l)
+		service.add(cmp.Or(d.Service, "(unallocated)"), d.Currency, b, e, l)
+		provider.add(d.Provider, d.Currency, b, e, l)
+		category.add(cmp.Or(d.ServiceCategory, "(none)"), d.Currency, b, e, l)
+		charge.add(cmp.Or(d.ChargeCategory, "(none)"), d.Currency, b, e, l)
+		daily.add(d.Day, d.Currency, b, e, l)
+		if d.Service == "" {
+			unalloc.add("", d.Currency, b, e, l)
+		}
+		r.Rows += d.Rows
+		seen[d.Day] = true
+	}
+	r.ImportedDays = len(seen)
+	r.Totals = total.amounts()
+	r.ByMonth, r.Daily = month.lines(true), daily.lines(true)
+	r.ByProvider, r.ByServiceCategory, r.ByChargeCategory = provider.lines(false), category.lines(false), charge.lines(false)
+	if q.Team == "" && q.Service == "" {
+		r.ByTeam = team.lines(false)
+		r.Unallocated = unalloc.amounts()
+	}
+	if q.Service == "" {
+		r.ByService = service.lines(false)
+	}
+
+	// Resources are kept per billing period: take the periods that start
+	// in the range.
+	resources, err := st.CostResources(ctx, store.CostQuery{Team: q.Team, Service: q.Service,
+		From: firstOfMonth(q.From).Format(time.DateOnly), To: q.To.Format(time.DateOnly)})
+	if err != nil {
+		return Report{}, err
+	}
+	top := cmp.Or(q.TopResources, 10)
+	r.TopResources = topResources(resources, top, func(store.CostResource) bool { return true })
+	if q.Team == "" && q.Service == "" {
+		r.TopUntagged = topResources(resources, top, func(c store.CostResource) bool { return c.Service == "" })
+	}
+	return r, nil
+}
+
+func firstOfMonth(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// topResources sums resources over periods and returns the n most
+// expensive (effective cost) that keep.
+func topResources(rs []store.CostResource, n int, keep func(store.CostResource) bool) []ResourceLine {
+	byID := map[string]*ResourceLine{}
+	for _, c := range rs {
+		if !keep(c) {
+			continue
+		}
+		k := c.Provider + "\x00" + c.ResourceID + "\x00" + c.ServiceName + "\x00" + c.Service + "\x00" + c.Currency
+		l := byID[k]
+		if l == nil {
+			l = &ResourceLine{ResourceID: c.ResourceID, ResourceName: c.ResourceName, Provider: c.Provider, SubAccount: c.SubAccount,
+				ServiceName: c.ServiceName, Service: c.Service, Team: c.Team, Tagged: c.Tagged, Amounts: Amounts{Currency: c.Currency}}
+			byID[k] = l
+		}
+		l.Billed = l.Billed.Add(parse(c.Billed))
+		l.Effective = l.Effective.Add(parse(c.Effective))
+		l.List = l.List.Add(parse(c.List))
+	}
+	out := make([]ResourceLine, 0, len(byID))
+	for _, l := range byID {
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b ResourceLine) int {
+		return cmp.Or(b.Effective.Cmp(a.Effective), strings.Compare(a.ResourceID, b.ResourceID))
+	})
+	return out[:min(n, len(out))]
+}
+
+// Range is the [from, to) of a report: a month (YYYY-MM; the current one
+// when all are empty) or from and to days (YYYY-MM-DD, to exclusive).
+func Range(month, from, to string, now time.Time) (time.Time, time.Time, error) {
+	switch {
+	case month != "" && (from != "" || to != ""):
+		return time.Time{}, time.Time{}, errors.New("give a month, or from and to, not both")
+	case from != "" || to != "":
+		if from == "" || to == "" {
+			return time.Time{}, time.Time{}, errors.New("from and to go together")
+		}
+		f, err := time.Parse(time.DateOnly, from)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("from: %q is not a day, YYYY-MM-DD", from)
+		}
+		t, err := time.Parse(time.DateOnly, to)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("to: %q is not a day, YYYY-MM-DD", to)
+		}
+		return f, t, nil
+	}
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if month != "" {
+		m, err := time.Parse("2006-01", month)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("month: %q is not a month, YYYY-MM", month)
+		}
+		start = m
+	}
+	return start, start.AddDate(0, 1, 0), nil
+}

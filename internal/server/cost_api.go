@@ -1,0 +1,80 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"kiban.dev/kiban/internal/cost"
+)
+
+// maxCostImport bounds the body of POST /api/v1/cost/import.
+const maxCostImport = 4 << 30
+
+// handleAPICostImport imports one FOCUS export, the request body (CSV,
+// gzip or plain): POST /api/v1/cost/import?source=NAME&skip_bad_rows=true.
+func (s *Server) handleAPICostImport(w http.ResponseWriter, r *http.Request) {
+	source := r.FormValue("source")
+	if source == "" {
+		source = "upload"
+	}
+	skip := false
+	switch v := r.FormValue("skip_bad_rows"); v {
+	case "", "false":
+	case "true":
+		skip = true
+	default:
+		writeError(w, http.StatusBadRequest, "skip_bad_rows must be true or false")
+		return
+	}
+	res, err := cost.Import(r.Context(), s.store, http.MaxBytesReader(w, r.Body, maxCostImport),
+		cost.Options{Source: source, Actor: actor(r.Context()), SkipBadRows: skip, Resolver: s.current().res})
+	var importErr *cost.ImportError
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, res)
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "the export is larger than 4 GiB; split it by billing period")
+	case errors.As(err, &importErr), errors.Is(err, cost.ErrBadFile):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		s.log.Error("cost import", "source", source, "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot import the cost now")
+	}
+}
+
+// handleAPICostReport reports cost: GET /api/v1/cost/report?team=&service=
+// &month=YYYY-MM | from=YYYY-MM-DD&to=YYYY-MM-DD&top=N.
+func (s *Server) handleAPICostReport(w http.ResponseWriter, r *http.Request) {
+	q := cost.ReportQuery{Team: r.FormValue("team"), Service: r.FormValue("service")}
+	c := s.current().cat
+	if _, ok := c.Team(q.Team); q.Team != "" && !ok {
+		writeError(w, http.StatusNotFound, "team "+strconv.Quote(q.Team)+" is not in the catalog")
+		return
+	}
+	if _, ok := c.Service(q.Service); q.Service != "" && !ok {
+		writeError(w, http.StatusNotFound, "service "+strconv.Quote(q.Service)+" is not in the catalog")
+		return
+	}
+	if v := r.FormValue("top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "top must be a number from 1 to 1000")
+			return
+		}
+		q.TopResources = n
+	}
+	var err error
+	if q.From, q.To, err = cost.Range(r.FormValue("month"), r.FormValue("from"), r.FormValue("to"), s.now()); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rep, err := cost.Build(r.Context(), s.store, q)
+	if err != nil {
+		s.log.Error("cost report", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot build the report now")
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
