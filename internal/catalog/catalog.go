@@ -39,6 +39,8 @@ type Catalog struct {
 	Policies []*ErrorBudgetPolicy
 	// IncidentRules open incidents from alerts, sorted by name.
 	IncidentRules []*IncidentRule
+	// CostBudgets are the monthly cost budgets, sorted by name.
+	CostBudgets []*CostBudget
 	// Warnings are findings that did not block loading.
 	Warnings Diagnostics
 	// Files and Documents count what was read; Skipped counts Backstage
@@ -128,6 +130,7 @@ type builder struct {
 	windows       []*AlertWindowSet
 	policies      []*ErrorBudgetPolicy
 	incidentRules []*IncidentRule
+	costBudgets   []*CostBudget
 	backstage     []*bsEntity
 	openslo       []*osloDoc // OpenSLO objects (openslo.go)
 	systems       []Product
@@ -331,6 +334,7 @@ func (b *builder) build() (*Catalog, error) {
 	b.checkSLOs(c)
 	b.checkPolicies(c)
 	b.checkIncidentRules(c)
+	b.checkCostBudgets(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
 	seenProduct := map[string]Source{}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"kiban.dev/kiban/internal/cost"
 )
@@ -77,4 +78,28 @@ func (s *Server) handleAPICostReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// handleAPICostBudgets evaluates the catalog's cost budgets for the
+// current month (or ?month=YYYY-MM, as of its last day):
+// GET /api/v1/cost/budgets.
+func (s *Server) handleAPICostBudgets(w http.ResponseWriter, r *http.Request) {
+	asOf := s.now()
+	if v := r.FormValue("month"); v != "" {
+		m, err := time.Parse("2006-01", v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "month must be YYYY-MM")
+			return
+		}
+		if end := m.AddDate(0, 1, -1); end.Before(asOf) {
+			asOf = end
+		}
+	}
+	statuses, err := cost.Budgets(r.Context(), s.store, s.current().cat, asOf)
+	if err != nil {
+		s.log.Error("cost budgets", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot evaluate the budgets now")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"budgets": statuses})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/cost"
 	"kiban.dev/kiban/internal/incident"
 	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/ownership"
@@ -145,7 +146,10 @@ func (s *Server) RunJobs(ctx context.Context) {
 	go s.outbox.Run(ctx, 15*time.Second)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	for {
+	for round := 0; ; round++ {
+		if round%15 == 0 {
+			s.notifyBudgets(ctx)
+		}
 		if now := s.now().UTC(); now.Hour() >= s.cfg.DigestHour {
 			if teams, err := s.incidents.Digest(ctx, now); err != nil {
 				s.log.Error("action item digest", "err", err)
@@ -159,6 +163,26 @@ func (s *Server) RunJobs(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// notifyBudgets queues the chat messages of cost budgets whose
+// thresholds were crossed this month.
+func (s *Server) notifyBudgets(ctx context.Context) {
+	c := s.Catalog()
+	if len(c.CostBudgets) == 0 {
+		return
+	}
+	statuses, err := cost.Budgets(ctx, s.store, c, s.now())
+	if err != nil {
+		s.log.Error("cost budgets", "err", err)
+		return
+	}
+	if n, err := cost.NotifyBudgets(ctx, s.store, c, statuses, s.cfg.ExternalURL); err != nil {
+		s.log.Error("cost budget messages", "err", err)
+	} else if n > 0 {
+		s.log.Info("cost budget messages queued", "messages", n)
+		s.outbox.Kick()
 	}
 }
 

@@ -1,0 +1,103 @@
+package cost
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/ownership"
+	"kiban.dev/kiban/internal/store"
+)
+
+// weekly is a cost series with weekday 100 and weekend 40, from from up
+// to (not including) to.
+func weekly(from, to time.Time) map[string]decimal.Decimal {
+	out := map[string]decimal.Decimal{}
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		v := decimal.NewFromInt(100)
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			v = decimal.NewFromInt(40)
+		}
+		out[d.Format(time.DateOnly)] = v
+	}
+	return out
+}
+
+func TestForecastMonth(t *testing.T) {
+	// November 2026: 30 days, 9 weekend days; data through the 15th.
+	asOf := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	daily := weekly(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC))
+	want := decimal.NewFromInt(21*100 + 9*40) // the whole month at the weekly pattern
+	f := ForecastMonth(daily, asOf)
+	if !f.MonthEnd.Equal(want) || f.Through != "2026-11-15" || !f.Actual.Equal(decimal.NewFromInt(10*100+5*40)) {
+		t.Errorf("forecast = %+v; want month end %s", f, want)
+	}
+	// A one-day spike five times the usual cost moves the forecast by the
+	// spike only, not by a mean that would carry it into every day left.
+	daily["2026-11-10"] = decimal.NewFromInt(500)
+	f = ForecastMonth(daily, asOf)
+	if !f.MonthEnd.Equal(want.Add(decimal.NewFromInt(400))) {
+		t.Errorf("with a spike: month end %s; want %s", f.MonthEnd, want.Add(decimal.NewFromInt(400)))
+	}
+	// No data this month: the forecast is the pattern of the weeks before.
+	f = ForecastMonth(weekly(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)),
+		time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC))
+	if !f.Actual.IsZero() || !f.MonthEnd.Equal(want) {
+		t.Errorf("start of month: %+v; want month end %s", f, want)
+	}
+}
+
+func TestBudgets(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *store.Store, _ *ownership.Resolver) {
+		ctx := t.Context()
+		c, err := catalog.Load(ctx, "testdata/org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// growth spends 100 a weekday, 40 a weekend day; budget 3000 a month.
+		var daily []store.CostDaily
+		for d, v := range weekly(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)) {
+			daily = append(daily, store.CostDaily{CostPeriod: store.CostPeriod{Provider: "AWS", BillingAccount: "1", BillingPeriod: d[:8] + "01"},
+				Day: d, Service: "brightpath", Team: "growth", ServiceCategory: "Compute", ChargeCategory: "Usage", Currency: "USD",
+				Billed: v.String(), Effective: v.String(), List: v.String(), Contracted: v.String(), Rows: 1})
+		}
+		err = st.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ImportCost(ctx, store.CostImport{Source: "t", Format: "test", Periods: []store.CostPeriod{
+				{Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-10-01"}, {Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-11-01"}},
+				Totals: json.RawMessage(`[]`), Actor: "test"}, daily, nil)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses, err := Budgets(ctx, st, c, time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
+		if err != nil || len(statuses) != 1 {
+			t.Fatalf("budgets = %+v, %v", statuses, err)
+		}
+		s := statuses[0]
+		// 1200 of 3000 spent (40%); forecast 2460 (82%): nothing crossed.
+		if s.Owner != "growth" || s.ActualPercent != 40 || s.ForecastPercent != 82 || len(s.Crossed) != 0 {
+			t.Errorf("status = %+v", s)
+		}
+		// With a budget of 2000: actual 60% crosses 50%; forecast 123% crosses 100%.
+		c.CostBudgets[0].Spec.Amount = "2000"
+		statuses, _ = Budgets(ctx, st, c, time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
+		if got := fmt.Sprint(statuses[0].Crossed); got != "[actual 50% forecast 100%]" {
+			t.Errorf("crossed = %s", got)
+		}
+		for range 2 {
+			n, err := NotifyBudgets(ctx, st, c, statuses, "https://kiban.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs, _ := st.Messages(ctx, "growth", 0)
+			if len(msgs) != 2 || (n != 2 && n != 0) {
+				t.Errorf("queued %d, outbox has %d; want 2 messages once", n, len(msgs))
+			}
+		}
+	})
+}
