@@ -88,7 +88,7 @@ type dailyKey struct {
 }
 
 type resourceKey struct {
-	provider, account, period, resource, subAccount, service, serviceName, currency string
+	provider, account, period, day, resource, subAccount, service, serviceName, currency string
 }
 
 type sums struct {
@@ -178,7 +178,8 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			res.Allocated[a.rule]++
 		}
 
-		dk := dailyKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.ChargePeriodStart.UTC().Format(time.DateOnly),
+		day := row.ChargePeriodStart.UTC().Format(time.DateOnly)
+		dk := dailyKey{period.Provider, period.BillingAccount, period.BillingPeriod, day,
 			a.service, a.team, row.ServiceCategory, row.ChargeCategory, row.BillingCurrency}
 		d := daily[dk]
 		if d == nil {
@@ -186,7 +187,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			daily[dk] = d
 		}
 		d.add(row)
-		rk := resourceKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.ResourceID, row.SubAccountID,
+		rk := resourceKey{period.Provider, period.BillingAccount, period.BillingPeriod, day, row.ResourceID, row.SubAccountID,
 			a.service, row.ServiceName, row.BillingCurrency}
 		rs := resources[rk]
 		if rs == nil {
@@ -227,7 +228,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	for k, s := range resources {
 		resourceRows = append(resourceRows, store.CostResource{
 			CostPeriod: store.CostPeriod{Provider: k.provider, BillingAccount: k.account, BillingPeriod: k.period},
-			ResourceID: k.resource, ResourceName: s.name, SubAccount: k.subAccount, Service: k.service, Team: s.team,
+			Day:        k.day, ResourceID: k.resource, ResourceName: s.name, SubAccount: k.subAccount, Service: k.service, Team: s.team,
 			ServiceName: k.serviceName, ServiceCategory: s.serviceCategory, Tagged: s.tagged, Currency: k.currency,
 			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
 	}

@@ -155,10 +155,7 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		r.ByService = service.lines(false)
 	}
 
-	// Resources are kept per billing period: take the periods that start
-	// in the range.
-	resources, err := st.CostResources(ctx, store.CostQuery{Team: q.Team, Service: q.Service,
-		From: firstOfMonth(q.From).Format(time.DateOnly), To: q.To.Format(time.DateOnly)})
+	resources, err := st.CostResources(ctx, sq)
 	if err != nil {
 		return Report{}, err
 	}
@@ -168,10 +165,6 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		r.TopUntagged = topResources(resources, top, func(c store.CostResource) bool { return c.Service == "" })
 	}
 	return r, nil
-}
-
-func firstOfMonth(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
 // topResources sums resources over periods and returns the n most

@@ -34,9 +34,10 @@ type CostDaily struct {
 	Rows            int64  `json:"rows"`
 }
 
-// CostResource is the cost of one resource over a billing period.
+// CostResource is the cost of one resource on one day.
 type CostResource struct {
 	CostPeriod
+	Day             string `json:"day"`
 	ResourceID      string `json:"resource_id"`
 	ResourceName    string `json:"resource_name"`
 	SubAccount      string `json:"sub_account"`
@@ -108,13 +109,13 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, daily []CostDaily,
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert daily cost: %w", err)
 	}
-	const resCols = 17
-	if err := insertBatches(ctx, tx, `INSERT INTO cost_resources (provider, billing_account, billing_period, resource_id,
+	const resCols = 18
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_resources (provider, billing_account, billing_period, day, resource_id,
 		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
 		rows, import_id) VALUES `, resCols, len(resources),
 		func(i int, args []any) []any {
 			r := resources[i]
-			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
+			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.Day, r.ResourceID, r.ResourceName, r.SubAccount,
 				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert resource cost: %w", err)
@@ -158,8 +159,7 @@ type CostQuery struct {
 	Team, Service string
 	// Unallocated selects only cost no service claims.
 	Unallocated bool
-	// From and To bound the day (YYYY-MM-DD): From <= day < To; for
-	// resources, the billing period.
+	// From and To bound the day (YYYY-MM-DD): From <= day < To.
 	From, To string
 }
 
@@ -204,11 +204,10 @@ func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) 
 	return out, rows.Err()
 }
 
-// CostResources returns the per-resource cost of the billing periods in
-// [q.From, q.To) matching q.
+// CostResources returns the per-resource, per-day cost matching q.
 func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
-	c := q.conditions("billing_period")
-	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+	c := q.conditions("day")
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, day, resource_id, resource_name, sub_account,
 		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resources`+c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cost resources: %w", err)
@@ -217,7 +216,7 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 	out := []CostResource{}
 	for rows.Next() {
 		var r CostResource
-		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.ResourceID, &r.ResourceName, &r.SubAccount,
+		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.Day, &r.ResourceID, &r.ResourceName, &r.SubAccount,
 			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &r.Billed, &r.Effective, &r.List, &r.Rows); err != nil {
 			return nil, fmt.Errorf("store: cost resources: %w", err)
 		}

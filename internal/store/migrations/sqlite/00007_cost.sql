@@ -1,7 +1,7 @@
 -- Cost: billing exports imported (one row per file), cost rolled up per
 -- day x service x team x provider x service category x charge category
--- (the views read these), per resource and month (top resources, the
--- untagged), and optionally the raw rows for a while. Money is kept as
+-- (the views read these) and per resource and day (top resources, the
+-- untagged, what made an anomaly). Money is kept as
 -- exact decimal text and summed in kiban, never as floating point.
 
 -- +goose Up
@@ -44,6 +44,7 @@ CREATE TABLE cost_resources (
     provider         TEXT NOT NULL,
     billing_account  TEXT NOT NULL,
     billing_period   TEXT NOT NULL,
+    day              TEXT NOT NULL,
     resource_id      TEXT NOT NULL,
     resource_name    TEXT NOT NULL,
     sub_account      TEXT NOT NULL,
@@ -58,10 +59,11 @@ CREATE TABLE cost_resources (
     list             TEXT NOT NULL,
     rows             INTEGER NOT NULL,
     import_id        INTEGER NOT NULL,
-    PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
+    PRIMARY KEY (provider, billing_account, billing_period, day, resource_id, sub_account, service, service_name, currency)
 );
-CREATE INDEX cost_resources_team_idx ON cost_resources (team, billing_period);
-CREATE INDEX cost_resources_service_idx ON cost_resources (service, billing_period);
+CREATE INDEX cost_resources_team_idx ON cost_resources (team, day);
+CREATE INDEX cost_resources_service_idx ON cost_resources (service, day);
+CREATE INDEX cost_resources_day_idx ON cost_resources (day);
 
 -- +goose Down
 DROP TABLE cost_resources;
