@@ -103,3 +103,27 @@ func (s *Server) handleAPICostBudgets(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"budgets": statuses})
 }
+
+// handleAPICostAnomalies lists cost anomalies of a range of days (default
+// the last 30): GET /api/v1/cost/anomalies?from=YYYY-MM-DD&to=YYYY-MM-DD.
+func (s *Server) handleAPICostAnomalies(w http.ResponseWriter, r *http.Request) {
+	to := s.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	from := to.AddDate(0, 0, -30)
+	if r.FormValue("from") != "" || r.FormValue("to") != "" {
+		var err error
+		if from, to, err = cost.Range("", r.FormValue("from"), r.FormValue("to"), s.now()); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	found, err := cost.DetectAnomalies(r.Context(), s.store, from, to, cost.AnomalyOptions{})
+	if err != nil {
+		s.log.Error("cost anomalies", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot look for anomalies now")
+		return
+	}
+	if found == nil {
+		found = []cost.Anomaly{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "anomalies": found})
+}

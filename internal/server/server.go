@@ -149,6 +149,7 @@ func (s *Server) RunJobs(ctx context.Context) {
 	for round := 0; ; round++ {
 		if round%15 == 0 {
 			s.notifyBudgets(ctx)
+			s.notifyAnomalies(ctx)
 		}
 		if now := s.now().UTC(); now.Hour() >= s.cfg.DigestHour {
 			if teams, err := s.incidents.Digest(ctx, now); err != nil {
@@ -182,6 +183,24 @@ func (s *Server) notifyBudgets(ctx context.Context) {
 		s.log.Error("cost budget messages", "err", err)
 	} else if n > 0 {
 		s.log.Info("cost budget messages queued", "messages", n)
+		s.outbox.Kick()
+	}
+}
+
+// notifyAnomalies queues a chat message for each cost anomaly of the
+// last week (billing data arrives a day or two late; each anomaly is
+// announced once).
+func (s *Server) notifyAnomalies(ctx context.Context) {
+	today := s.now().UTC().Truncate(24 * time.Hour)
+	found, err := cost.DetectAnomalies(ctx, s.store, today.AddDate(0, 0, -7), today.AddDate(0, 0, 1), cost.AnomalyOptions{})
+	if err != nil {
+		s.log.Error("cost anomalies", "err", err)
+		return
+	}
+	if n, err := cost.NotifyAnomalies(ctx, s.store, s.Catalog(), found, "", s.cfg.ExternalURL); err != nil {
+		s.log.Error("cost anomaly messages", "err", err)
+	} else if n > 0 {
+		s.log.Info("cost anomaly messages queued", "messages", n)
 		s.outbox.Kick()
 	}
 }
