@@ -68,7 +68,7 @@ func TestBudgets(t *testing.T) {
 		err = st.InTx(ctx, func(tx *store.Tx) error {
 			_, err := tx.ImportCost(ctx, store.CostImport{Source: "t", Format: "test", Periods: []store.CostPeriod{
 				{Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-10-01"}, {Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-11-01"}},
-				Totals: json.RawMessage(`[]`), Actor: "test"}, daily, nil)
+				Totals: json.RawMessage(`[]`), Actor: "test"}, store.CostData{Daily: daily})
 			return err
 		})
 		if err != nil {

@@ -91,6 +91,10 @@ type resourceKey struct {
 	provider, account, period, day, resource, subAccount, service, serviceName, currency string
 }
 
+type commitmentKey struct {
+	provider, account, period, id, name, kind, category, status, charge, serviceCategory, currency string
+}
+
 type sums struct {
 	billed, effective, list, contracted decimal.Decimal
 	rows                                int64
@@ -129,6 +133,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	daily := map[dailyKey]*sums{}
 	resources := map[resourceKey]*resourceSums{}
 	allocs := map[string]allocation{}
+	commitments := map[commitmentKey]*sums{}
 	periods := map[store.CostPeriod]bool{}
 	totals := map[string]*Amounts{}
 	var key strings.Builder
@@ -195,6 +200,17 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			resources[rk] = rs
 		}
 		rs.add(row)
+		if row.CommitmentDiscountID != "" {
+			ck := commitmentKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.CommitmentDiscountID,
+				row.CommitmentDiscountName, row.CommitmentDiscountType, row.CommitmentDiscountCategory, row.CommitmentDiscountStatus,
+				row.ChargeCategory, row.ServiceCategory, row.BillingCurrency}
+			cs := commitments[ck]
+			if cs == nil {
+				cs = &sums{}
+				commitments[ck] = cs
+			}
+			cs.add(row)
+		}
 		t := totals[row.BillingCurrency]
 		if t == nil {
 			t = &Amounts{Currency: row.BillingCurrency}
@@ -232,6 +248,14 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			ServiceName: k.serviceName, ServiceCategory: s.serviceCategory, Tagged: s.tagged, Currency: k.currency,
 			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
 	}
+	commitmentRows := make([]store.CostCommitment, 0, len(commitments))
+	for k, s := range commitments {
+		commitmentRows = append(commitmentRows, store.CostCommitment{
+			CostPeriod:   store.CostPeriod{Provider: k.provider, BillingAccount: k.account, BillingPeriod: k.period},
+			CommitmentID: k.id, CommitmentName: k.name, CommitmentType: k.kind, CommitmentCategory: k.category, Status: k.status,
+			ChargeCategory: k.charge, ServiceCategory: k.serviceCategory, Currency: k.currency,
+			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
+	}
 	totalsJSON, err := json.Marshal(res.Totals)
 	if err != nil {
 		return Result{}, err
@@ -243,7 +267,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	err = st.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.ImportCost(ctx, store.CostImport{Source: opts.Source, Format: res.Format, Periods: res.Periods,
 			Rows: int64(res.Rows), Skipped: int64(res.Skipped), Totals: totalsJSON, Tolerated: toleratedJSON, Actor: opts.Actor},
-			dailyRows, resourceRows)
+			store.CostData{Daily: dailyRows, Resources: resourceRows, Commitments: commitmentRows})
 		if err != nil {
 			return err
 		}

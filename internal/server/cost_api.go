@@ -127,3 +127,22 @@ func (s *Server) handleAPICostAnomalies(w http.ResponseWriter, r *http.Request) 
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "anomalies": found})
 }
+
+// handleAPICostCommitments reports Savings Plans and reservations:
+// utilisation per commitment and coverage per provider and month, for
+// the months from (YYYY-MM, default six months ago) to (exclusive,
+// default next month): GET /api/v1/cost/commitments.
+func (s *Server) handleAPICostCommitments(w http.ResponseWriter, r *http.Request) {
+	from, to, err := cost.MonthRange(r.FormValue("from"), r.FormValue("to"), s.now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rep, err := cost.Commitments(r.Context(), s.store, from, to)
+	if err != nil {
+		s.log.Error("cost commitments", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot report commitments now")
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}

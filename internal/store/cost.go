@@ -53,6 +53,32 @@ type CostResource struct {
 	Rows            int64  `json:"rows"`
 }
 
+// CostCommitment is a commitment discount's cost in a billing period, by
+// status (Used, Unused, or empty for its purchase), charge category and
+// service category.
+type CostCommitment struct {
+	CostPeriod
+	CommitmentID       string `json:"commitment_id"`
+	CommitmentName     string `json:"commitment_name"`
+	CommitmentType     string `json:"commitment_type"`
+	CommitmentCategory string `json:"commitment_category"`
+	Status             string `json:"status"`
+	ChargeCategory     string `json:"charge_category"`
+	ServiceCategory    string `json:"service_category"`
+	Currency           string `json:"currency"`
+	Billed             string `json:"billed"`
+	Effective          string `json:"effective"`
+	List               string `json:"list"`
+	Rows               int64  `json:"rows"`
+}
+
+// CostData is what an import writes.
+type CostData struct {
+	Daily       []CostDaily
+	Resources   []CostResource
+	Commitments []CostCommitment
+}
+
 // CostImport is one imported file.
 type CostImport struct {
 	ID         int64           `json:"id"`
@@ -70,12 +96,13 @@ type CostImport struct {
 // costBatch is how many rows one INSERT statement carries.
 const costBatch = 200
 
-// ImportCost replaces the cost of imp's periods with daily and resources
-// and records the import, in the transaction: the previous data of those
-// periods is gone and nothing counts twice. It returns the import's ID.
-func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, daily []CostDaily, resources []CostResource) (int64, error) {
+// ImportCost replaces the cost of imp's periods with data and records the
+// import, in the transaction: the previous data of those periods is gone
+// and nothing counts twice. It returns the import's ID.
+func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (int64, error) {
+	daily, resources := data.Daily, data.Resources
 	for _, p := range imp.Periods {
-		for _, table := range []string{"cost_daily", "cost_resources"} {
+		for _, table := range []string{"cost_daily", "cost_resources", "cost_commitments"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
 				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
 				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
@@ -120,7 +147,47 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, daily []CostDaily,
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert resource cost: %w", err)
 	}
+	const comCols = 16
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_commitments (provider, billing_account, billing_period, commitment_id,
+		commitment_name, commitment_type, commitment_category, status, charge_category, service_category, currency, billed,
+		effective, list, rows, import_id) VALUES `, comCols, len(data.Commitments),
+		func(i int, args []any) []any {
+			c := data.Commitments[i]
+			return append(args, c.Provider, c.BillingAccount, c.BillingPeriod, c.CommitmentID, c.CommitmentName, c.CommitmentType,
+				c.CommitmentCategory, c.Status, c.ChargeCategory, c.ServiceCategory, c.Currency, c.Billed, c.Effective, c.List, c.Rows, id)
+		}); err != nil {
+		return 0, fmt.Errorf("store: insert commitment cost: %w", err)
+	}
 	return id, nil
+}
+
+// CostCommitments returns the commitment roll-ups of the billing periods
+// in [from, to) (YYYY-MM-DD; empty: unbounded).
+func (s *Store) CostCommitments(ctx context.Context, from, to string) ([]CostCommitment, error) {
+	var c conditions
+	if from != "" {
+		c.add("billing_period >= $%d", from)
+	}
+	if to != "" {
+		c.add("billing_period < $%d", to)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, commitment_id, commitment_name,
+		commitment_type, commitment_category, status, charge_category, service_category, currency, billed, effective, list, rows
+		FROM cost_commitments`+c.where()+` ORDER BY billing_period, provider, commitment_id`, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: cost commitments: %w", err)
+	}
+	defer rows.Close()
+	out := []CostCommitment{}
+	for rows.Next() {
+		var x CostCommitment
+		if err := rows.Scan(&x.Provider, &x.BillingAccount, &x.BillingPeriod, &x.CommitmentID, &x.CommitmentName, &x.CommitmentType,
+			&x.CommitmentCategory, &x.Status, &x.ChargeCategory, &x.ServiceCategory, &x.Currency, &x.Billed, &x.Effective, &x.List, &x.Rows); err != nil {
+			return nil, fmt.Errorf("store: cost commitments: %w", err)
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // insertBatches runs prefix with n rows of cols values each, costBatch

@@ -20,7 +20,7 @@ func TestImportCostReplacesPeriods(t *testing.T) {
 		imp := func(periods []CostPeriod, daily []CostDaily) error {
 			return s.InTx(ctx, func(tx *Tx) error {
 				_, err := tx.ImportCost(ctx, CostImport{Source: "f.csv", Format: "focus-1.2", Periods: periods, Rows: int64(len(daily)),
-					Totals: json.RawMessage(`{"USD": {"billed": "1"}}`), Actor: "test"}, daily, nil)
+					Totals: json.RawMessage(`{"USD": {"billed": "1"}}`), Actor: "test"}, CostData{Daily: daily})
 				return err
 			})
 		}

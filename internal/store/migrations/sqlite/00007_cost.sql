@@ -65,7 +65,31 @@ CREATE INDEX cost_resources_team_idx ON cost_resources (team, day);
 CREATE INDEX cost_resources_service_idx ON cost_resources (service, day);
 CREATE INDEX cost_resources_day_idx ON cost_resources (day);
 
+-- Commitment discounts (Savings Plans, reservations): their purchases and
+-- the usage they covered (status Used) or left unused (Unused), per
+-- billing period, for coverage and utilisation.
+CREATE TABLE cost_commitments (
+    provider            TEXT NOT NULL,
+    billing_account     TEXT NOT NULL,
+    billing_period      TEXT NOT NULL,
+    commitment_id       TEXT NOT NULL,
+    commitment_name     TEXT NOT NULL,
+    commitment_type     TEXT NOT NULL,
+    commitment_category TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    charge_category     TEXT NOT NULL,
+    service_category    TEXT NOT NULL,
+    currency            TEXT NOT NULL,
+    billed              TEXT NOT NULL,
+    effective           TEXT NOT NULL,
+    list                TEXT NOT NULL,
+    rows                INTEGER NOT NULL,
+    import_id           INTEGER NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, commitment_id, status, charge_category, service_category, currency)
+);
+
 -- +goose Down
+DROP TABLE cost_commitments;
 DROP TABLE cost_resources;
 DROP TABLE cost_daily;
 DROP TABLE cost_imports;
