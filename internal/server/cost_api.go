@@ -146,3 +146,25 @@ func (s *Server) handleAPICostCommitments(w http.ResponseWriter, r *http.Request
 	}
 	writeJSON(w, http.StatusOK, rep)
 }
+
+// handleAPICostUnit reports the cost per good request of every service
+// with an SLO measured from stored events: GET /api/v1/cost/unit?month=YYYY-MM
+// (default the current month).
+func (s *Server) handleAPICostUnit(w http.ResponseWriter, r *http.Request) {
+	month := s.now()
+	if v := r.FormValue("month"); v != "" {
+		m, err := time.Parse("2006-01", v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "month must be YYYY-MM")
+			return
+		}
+		month = m
+	}
+	costs, err := cost.UnitCosts(r.Context(), s.store, s.current().cat, month)
+	if err != nil {
+		s.log.Error("unit cost", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot compute unit costs now")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"month": month.Format("2006-01"), "services": costs})
+}

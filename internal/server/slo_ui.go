@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/cost"
 	"kiban.dev/kiban/internal/slo"
 	"kiban.dev/kiban/internal/slostatus"
 	"kiban.dev/kiban/internal/store"
@@ -301,7 +302,10 @@ type sloPage struct {
 	Steps      []stepRow
 	Samples    []sampleRow
 
-	Policy    *catalog.ErrorBudgetPolicy
+	Policy *catalog.ErrorBudgetPolicy
+	// UnitCost is the cost of a million good events of the service this
+	// month, when this SLO is the one it is measured by.
+	UnitCost  *cost.UnitCost
 	PolicyNow *catalog.BudgetThreshold
 	FeedKey   string
 	FeedTime  string
@@ -552,7 +556,24 @@ func (s *Server) handleSLOPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Samples = append(p.Samples, row)
 	}
+	p.UnitCost = s.unitCost(r, x)
 	s.render(w, r, http.StatusOK, "slo", title, p)
+}
+
+// unitCost is the cost per good request of the SLO's service this month,
+// when this SLO measures it and cost was imported.
+func (s *Server) unitCost(r *http.Request, x *catalog.SLO) *cost.UnitCost {
+	costs, err := cost.UnitCosts(r.Context(), s.store, s.current().cat, s.now())
+	if err != nil {
+		s.log.Warn("unit cost", "err", err)
+		return nil
+	}
+	for _, u := range costs {
+		if u.SLO == x.ID() && u.PerMillion != nil && u.Cost.IsPositive() {
+			return &u
+		}
+	}
+	return nil
 }
 
 // timeline is an SLO's history for the charts: from Prometheus when its
@@ -623,6 +644,7 @@ var sloFuncs = template.FuncMap{
 	"share":     func(r float64) string { return strconv.FormatFloat(r*100, 'f', 1, 64) + "%" },
 	"outage":    outageText,
 	"count":     countText,
+	"countInt":  func(n int64) string { return countText(float64(n)) },
 	"stateText": sloStateText,
 	"withAt":    withAt,
 	"short":     func(t time.Time) string { return t.UTC().Format("Jan 2 15:04") },
