@@ -331,6 +331,7 @@ func (b *builder) build() (*Catalog, error) {
 		}
 	}
 	b.checkDependencyCycles(c)
+	b.checkSharedCosts(c)
 	b.checkSLOs(c)
 	b.checkPolicies(c)
 	b.checkIncidentRules(c)

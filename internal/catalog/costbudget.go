@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 )
@@ -116,4 +117,47 @@ func (b *builder) checkCostBudgets(c *Catalog) {
 		}
 	}
 	slices.SortFunc(c.CostBudgets, func(a, b *CostBudget) int { return cmp.Compare(a.Name, b.Name) })
+}
+
+func (b *builder) checkSharedCosts(c *Catalog) {
+	for _, s := range c.Services {
+		sc := s.Spec.SharedCost
+		if sc == nil {
+			continue
+		}
+		switch sc.Split {
+		case SplitEven, SplitProportional:
+			if len(sc.Weights) > 0 {
+				b.errorf(s.Source, "spec.sharedCost.weights", "weights apply to split: weights only")
+			}
+			if len(sc.To) == 0 {
+				b.errorf(s.Source, "spec.sharedCost", "missing field \"to\": the services that share the cost")
+			}
+		case SplitWeights:
+			if len(sc.To) > 0 {
+				b.errorf(s.Source, "spec.sharedCost.to", "with split: weights, the services are the keys of weights; remove to")
+			}
+			if len(sc.Weights) == 0 {
+				b.errorf(s.Source, "spec.sharedCost", "missing field \"weights\": each sharing service's weight")
+			}
+		default:
+			b.errorf(s.Source, "spec.sharedCost.split", "split %q is not even, proportional or weights", sc.Split)
+		}
+		check := func(path, name string) {
+			if name == s.Name {
+				b.errorf(s.Source, path, "a service cannot share its cost with itself")
+			} else if _, ok := c.Service(name); !ok {
+				b.errorf(s.Source, path, "service %q is not in the catalog%s", name, suggest(name, c.services))
+			}
+		}
+		for i, name := range sc.To {
+			check(fmt.Sprintf("spec.sharedCost.to[%d]", i), name)
+		}
+		for _, name := range slices.Sorted(maps.Keys(sc.Weights)) {
+			check("spec.sharedCost.weights."+name, name)
+			if sc.Weights[name] <= 0 {
+				b.errorf(s.Source, "spec.sharedCost.weights."+name, "weight %g must be positive", sc.Weights[name])
+			}
+		}
+	}
 }

@@ -152,6 +152,29 @@ type ServiceSpec struct {
 	// "owner" means the owning team. Organisation-wide defaults come from
 	// the Responsibilities document.
 	Responsibilities map[string]string `yaml:"responsibilities,omitempty" json:"responsibilities,omitempty"`
+	// SharedCost, on a service others run on (a shared database, a
+	// cluster), splits its cost among them in cost reports.
+	SharedCost *SharedCost `yaml:"sharedCost,omitempty" json:"sharedCost,omitempty"`
+}
+
+// How a shared service's cost is split.
+const (
+	SplitEven         = "even"
+	SplitProportional = "proportional"
+	SplitWeights      = "weights"
+)
+
+// SharedCost splits a service's cost among the services that use it.
+type SharedCost struct {
+	// Split is even (equal shares), proportional (to each service's own
+	// effective cost in the same month) or weights.
+	Split string `yaml:"split" json:"split"`
+	// To lists the services that share the cost; with weights, the keys
+	// of Weights.
+	To []string `yaml:"to,omitempty" json:"to,omitempty"`
+	// Weights gives each service's share, in any unit (they are
+	// normalised).
+	Weights map[string]float64 `yaml:"weights,omitempty" json:"weights,omitempty"`
 }
 
 // Links point to where the service's code, runbook and dashboards live.

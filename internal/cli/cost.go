@@ -140,7 +140,9 @@ func newCostReportCmd() *cobra.Command {
 days: billed, effective and list cost (the savings), by month, provider,
 service category and charge category, the daily trend and the most expensive
 resources. Without --team or --service it also shows cost by team and what
-no service claims (unallocated) with its largest resources.`,
+no service claims (unallocated) with its largest resources. The cost of
+services that declare spec.sharedCost is split among the services that share
+them (shown as shared_in).`,
 		Example: `  kiban cost report --team shop-checkout --month 2026-10
   kiban cost report --service checkout --from 2026-08-01 --to 2026-11-01 -o md
   kiban cost report -o json`,
@@ -154,18 +156,17 @@ no service claims (unallocated) with its largest resources.`,
 			if q.From, q.To, err = cost.Range(month, from, to, time.Now()); err != nil {
 				return err
 			}
-			if team != "" || service != "" {
-				c, err := loadCatalog(cmd, dir)
-				if err != nil {
-					return err
-				}
-				if _, ok := c.Team(team); team != "" && !ok {
-					return fmt.Errorf("cost report: team %q is not in the catalog", team)
-				}
-				if _, ok := c.Service(service); service != "" && !ok {
-					return fmt.Errorf("cost report: service %q is not in the catalog", service)
-				}
+			c, err := loadCatalog(cmd, dir)
+			if err != nil {
+				return err
 			}
+			if _, ok := c.Team(team); team != "" && !ok {
+				return fmt.Errorf("cost report: team %q is not in the catalog", team)
+			}
+			if _, ok := c.Service(service); service != "" && !ok {
+				return fmt.Errorf("cost report: service %q is not in the catalog", service)
+			}
+			q.Catalog = c
 			st, err := store.Open(cmd.Context(), db)
 			if err != nil {
 				return err

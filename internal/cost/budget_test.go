@@ -101,3 +101,69 @@ func TestBudgets(t *testing.T) {
 		}
 	})
 }
+
+func TestSharedCost(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *store.Store, _ *ownership.Resolver) {
+		ctx := t.Context()
+		c, err := catalog.Load(ctx, "../../examples/acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// postgres-shared (examples/acme) splits its cost in proportion to
+		// its users' own; here 100 USD, with checkout spending 300 and
+		// inventory 100 of their own, the others nothing.
+		p := store.CostPeriod{Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-10-01"}
+		mk := func(service, team, effective string) store.CostDaily {
+			return store.CostDaily{CostPeriod: p, Day: "2026-10-07", Service: service, Team: team, ServiceCategory: "Databases",
+				ChargeCategory: "Usage", Currency: "USD", Billed: effective, Effective: effective, List: effective, Contracted: effective, Rows: 1}
+		}
+		daily := []store.CostDaily{mk("postgres-shared", "sre", "100"), mk("checkout", "shop-checkout", "300"), mk("inventory", "shop-checkout", "100")}
+		err = st.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ImportCost(ctx, store.CostImport{Source: "t", Format: "test", Periods: []store.CostPeriod{p},
+				Totals: json.RawMessage(`[]`), Actor: "test"}, store.CostData{Daily: daily})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := c.Services[slicesIndex(c, "postgres-shared")].Spec.SharedCost
+		if sc == nil {
+			t.Fatal("examples/acme: postgres-shared declares no sharedCost")
+		}
+		month := ReportQuery{From: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Catalog: c}
+		q := month
+		q.Service = "checkout"
+		r, err := Build(ctx, st, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{catalog.SplitProportional: "375", catalog.SplitEven: "350"}[sc.Split]
+		if want == "" {
+			t.Skipf("postgres-shared splits by %s", sc.Split)
+		}
+		if len(r.Totals) != 1 || r.Totals[0].Effective.String() != want || len(r.SharedIn) != 1 || r.SharedIn[0].Key != "postgres-shared" {
+			t.Errorf("checkout = %v, shared in %v; want %s", r.Totals, r.SharedIn, want)
+		}
+		org, err := Build(ctx, st, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if org.Totals[0].Effective.String() != "500" {
+			t.Errorf("organisation total = %s; the split must not change it", org.Totals[0].Effective)
+		}
+		for _, l := range org.ByService {
+			if l.Key == "postgres-shared" {
+				t.Errorf("postgres-shared still has %s after the split", l.Effective)
+			}
+		}
+	})
+}
+
+func slicesIndex(c *catalog.Catalog, name string) int {
+	for i, s := range c.Services {
+		if s.Name == name {
+			return i
+		}
+	}
+	return -1
+}

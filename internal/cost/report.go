@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"kiban.dev/kiban/internal/catalog"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -21,6 +23,9 @@ type ReportQuery struct {
 	From, To time.Time
 	// TopResources is how many resources to list; 10 when 0.
 	TopResources int
+	// Catalog, when set, splits the cost of services that declare
+	// spec.sharedCost among the services that share them.
+	Catalog *catalog.Catalog
 }
 
 // Line is the cost of one group (a month, a provider, a category…).
@@ -64,6 +69,9 @@ type Report struct {
 	TopUntagged  []ResourceLine `json:"top_unallocated,omitempty"`
 	Rows         int64          `json:"rows"`
 	ImportedDays int            `json:"days_with_data"`
+	// SharedIn is the cost the selection received from shared services
+	// (spec.sharedCost), by shared service.
+	SharedIn []Line `json:"shared_in,omitempty"`
 }
 
 type grouper map[string]*Amounts
@@ -119,16 +127,31 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		return Report{}, fmt.Errorf("cost report: from %s is not before to %s", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
 	}
 	sq := store.CostQuery{Team: q.Team, Service: q.Service, From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly)}
-	days, err := st.CostDays(ctx, sq)
-	if err != nil {
+	var days []store.CostDaily
+	var err error
+	shared := sharedServices(q.Catalog)
+	if len(shared) > 0 {
+		// Shared cost moves between services: split it over the whole
+		// organisation, then select.
+		all := sq
+		all.Team, all.Service = "", ""
+		if days, err = st.CostDays(ctx, all); err != nil {
+			return Report{}, err
+		}
+		days = selectDays(splitShared(days, shared, q.Catalog), q.Team, q.Service)
+	} else if days, err = st.CostDays(ctx, sq); err != nil {
 		return Report{}, err
 	}
 	r := Report{Team: q.Team, Service: q.Service, From: sq.From, To: sq.To}
 	total, month, team, service, provider, category, charge, daily, unalloc :=
 		grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}, grouper{}
 	seen := map[string]bool{}
+	sharedIn := grouper{}
 	for _, d := range days {
 		b, e, l := parse(d.Billed), parse(d.Effective), parse(d.List)
+		if d.SharedFrom != "" {
+			sharedIn.add(d.SharedFrom, d.Currency, b, e, l)
+		}
 		total.add("", d.Currency, b, e, l)
 		month.add(d.Day[:7], d.Currency, b, e, l)
 		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, b, e, l)
@@ -144,6 +167,9 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		seen[d.Day] = true
 	}
 	r.ImportedDays = len(seen)
+	if q.Team != "" || q.Service != "" {
+		r.SharedIn = sharedIn.lines(false)
+	}
 	r.Totals = total.amounts()
 	r.ByMonth, r.Daily = month.lines(true), daily.lines(true)
 	r.ByProvider, r.ByServiceCategory, r.ByChargeCategory = provider.lines(false), category.lines(false), charge.lines(false)
@@ -225,4 +251,109 @@ func Range(month, from, to string, now time.Time) (time.Time, time.Time, error) 
 		start = m
 	}
 	return start, start.AddDate(0, 1, 0), nil
+}
+
+func sharedServices(c *catalog.Catalog) map[string]*catalog.SharedCost {
+	out := map[string]*catalog.SharedCost{}
+	if c == nil {
+		return out
+	}
+	for _, s := range c.Services {
+		if s.Spec.SharedCost != nil {
+			out[s.Name] = s.Spec.SharedCost
+		}
+	}
+	return out
+}
+
+// splitShared replaces each day of a shared service by its shares to the
+// services that share it: even, by weights, or in proportion to each
+// one's own effective cost in the same month (even when none has any).
+// The last share takes the rounding remainder, so totals stay exact.
+// Shares of shared services that share in turn are not split again.
+func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, c *catalog.Catalog) []store.CostDaily {
+	own := map[[2]string]decimal.Decimal{} // month, service -> direct effective cost
+	for _, d := range days {
+		if _, ok := shared[d.Service]; !ok {
+			own[[2]string{d.Day[:7], d.Service}] = own[[2]string{d.Day[:7], d.Service}].Add(parse(d.Effective))
+		}
+	}
+	out := make([]store.CostDaily, 0, len(days))
+	for _, d := range days {
+		sc, ok := shared[d.Service]
+		if !ok {
+			out = append(out, d)
+			continue
+		}
+		targets, weights := shareWeights(sc, own, d.Day[:7])
+		total := decimal.Zero
+		for _, w := range weights {
+			total = total.Add(w)
+		}
+		if len(targets) == 0 || !total.IsPositive() {
+			out = append(out, d)
+			continue
+		}
+		amounts := [4]decimal.Decimal{parse(d.Billed), parse(d.Effective), parse(d.List), parse(d.Contracted)}
+		var given [4]decimal.Decimal
+		for i, t := range targets {
+			part := d
+			part.Service, part.SharedFrom = t, d.Service
+			if svc, ok := c.Service(t); ok {
+				part.Team = svc.Spec.Owner
+			}
+			var share [4]decimal.Decimal
+			for k, a := range amounts {
+				if i == len(targets)-1 {
+					share[k] = a.Sub(given[k])
+				} else {
+					share[k] = a.Mul(weights[i]).Div(total).Round(10)
+					given[k] = given[k].Add(share[k])
+				}
+			}
+			part.Billed, part.Effective, part.List, part.Contracted = share[0].String(), share[1].String(), share[2].String(), share[3].String()
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func shareWeights(sc *catalog.SharedCost, own map[[2]string]decimal.Decimal, month string) ([]string, []decimal.Decimal) {
+	switch sc.Split {
+	case catalog.SplitWeights:
+		targets := slices.Sorted(maps.Keys(sc.Weights))
+		ws := make([]decimal.Decimal, len(targets))
+		for i, t := range targets {
+			ws[i] = decimal.NewFromFloat(sc.Weights[t])
+		}
+		return targets, ws
+	case catalog.SplitProportional:
+		ws := make([]decimal.Decimal, len(sc.To))
+		sum := decimal.Zero
+		for i, t := range sc.To {
+			ws[i] = decimal.Max(own[[2]string{month, t}], decimal.Zero)
+			sum = sum.Add(ws[i])
+		}
+		if sum.IsPositive() {
+			return sc.To, ws
+		}
+	}
+	ws := make([]decimal.Decimal, len(sc.To))
+	for i := range ws {
+		ws[i] = decimal.NewFromInt(1)
+	}
+	return sc.To, ws
+}
+
+func selectDays(days []store.CostDaily, team, service string) []store.CostDaily {
+	if team == "" && service == "" {
+		return days
+	}
+	out := days[:0]
+	for _, d := range days {
+		if (team == "" || d.Team == team) && (service == "" || d.Service == service) {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -48,8 +48,8 @@ func (s *Server) handleAPICostImport(w http.ResponseWriter, r *http.Request) {
 // handleAPICostReport reports cost: GET /api/v1/cost/report?team=&service=
 // &month=YYYY-MM | from=YYYY-MM-DD&to=YYYY-MM-DD&top=N.
 func (s *Server) handleAPICostReport(w http.ResponseWriter, r *http.Request) {
-	q := cost.ReportQuery{Team: r.FormValue("team"), Service: r.FormValue("service")}
 	c := s.current().cat
+	q := cost.ReportQuery{Team: r.FormValue("team"), Service: r.FormValue("service"), Catalog: c}
 	if _, ok := c.Team(q.Team); q.Team != "" && !ok {
 		writeError(w, http.StatusNotFound, "team "+strconv.Quote(q.Team)+" is not in the catalog")
 		return

@@ -39,7 +39,7 @@ func TestSLOPageUnitCost(t *testing.T) {
 	var unit struct {
 		Services []struct {
 			Service, SLO string
-			PerMillion string `json:"per_million"`
+			PerMillion   string `json:"per_million"`
 		}
 	}
 	e.getJSON(t, "/api/v1/cost/unit", &unit)

@@ -32,6 +32,9 @@ type CostDaily struct {
 	List            string `json:"list"`
 	Contracted      string `json:"contracted"`
 	Rows            int64  `json:"rows"`
+	// SharedFrom names the shared service this cost was split from, in
+	// reports (never stored).
+	SharedFrom string `json:"shared_from,omitempty"`
 }
 
 // CostResource is the cost of one resource on one day.
