@@ -41,6 +41,8 @@ type Catalog struct {
 	IncidentRules []*IncidentRule
 	// CostBudgets are the monthly cost budgets, sorted by name.
 	CostBudgets []*CostBudget
+	// MonitoringGuards watch monitoring vendors' bills, sorted by name.
+	MonitoringGuards []*MonitoringGuard
 	// Warnings are findings that did not block loading.
 	Warnings Diagnostics
 	// Files and Documents count what was read; Skipped counts Backstage
@@ -131,6 +133,7 @@ type builder struct {
 	policies      []*ErrorBudgetPolicy
 	incidentRules []*IncidentRule
 	costBudgets   []*CostBudget
+	guards        []*MonitoringGuard
 	backstage     []*bsEntity
 	openslo       []*osloDoc // OpenSLO objects (openslo.go)
 	systems       []Product
@@ -336,6 +339,7 @@ func (b *builder) build() (*Catalog, error) {
 	b.checkPolicies(c)
 	b.checkIncidentRules(c)
 	b.checkCostBudgets(c)
+	b.checkMonitoringGuards(c)
 
 	// Products: Backstage Systems, plus every spec.product named.
 	seenProduct := map[string]Source{}

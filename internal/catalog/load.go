@@ -23,7 +23,7 @@ import (
 var BackstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
 
 // kibanKinds lists the kinds of kiban.dev/v1 documents this version reads.
-var kibanKinds = []string{KindCostBudget, KindErrorBudgetPolicy, KindIncidentRule, KindJourney, KindResponsibilities, KindSLO, KindService, KindTeam}
+var kibanKinds = []string{KindCostBudget, KindErrorBudgetPolicy, KindIncidentRule, KindJourney, KindMonitoringGuard, KindResponsibilities, KindSLO, KindService, KindTeam}
 
 // IsCatalogFile reports whether a file name is read as part of the tree.
 func IsCatalogFile(name string) bool {
@@ -100,6 +100,7 @@ type fileResult struct {
 	policies  []*ErrorBudgetPolicy
 	rules     []*IncidentRule
 	budgets   []*CostBudget
+	guards    []*MonitoringGuard
 	backstage []*bsEntity
 	openslo   []*osloDoc // OpenSLO objects, converted once the tree is read (openslo.go)
 	skipped   int
@@ -143,6 +144,7 @@ func Parse(ctx context.Context, files []File) (*Catalog, error) {
 		b.policies = append(b.policies, r.policies...)
 		b.incidentRules = append(b.incidentRules, r.rules...)
 		b.costBudgets = append(b.costBudgets, r.budgets...)
+		b.guards = append(b.guards, r.guards...)
 		b.backstage = append(b.backstage, r.backstage...)
 		b.openslo = append(b.openslo, r.openslo...) // OpenSLO (openslo.go)
 		b.diags = append(b.diags, r.diags...)
@@ -313,6 +315,10 @@ func (r *fileResult) parseKiban(d *decoder, m *ast.MappingNode, env envelope, sr
 		x := &CostBudget{Source: src}
 		meta, spec = &x.Metadata, &x.Spec
 		r.budgets = append(r.budgets, x)
+	case KindMonitoringGuard:
+		x := &MonitoringGuard{Source: src}
+		meta, spec = &x.Metadata, &x.Spec
+		r.guards = append(r.guards, x)
 	case KindIncidentRule:
 		x := &IncidentRule{Source: src}
 		meta, spec = &x.Metadata, &x.Spec

@@ -168,3 +168,15 @@ func (s *Server) handleAPICostUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"month": month.Format("2006-01"), "services": costs})
 }
+
+// handleAPICostGuards evaluates the MonitoringGuards on the last day with
+// data: GET /api/v1/cost/guards.
+func (s *Server) handleAPICostGuards(w http.ResponseWriter, r *http.Request) {
+	guards, err := cost.Guards(r.Context(), s.store, s.current().cat, s.now().UTC())
+	if err != nil {
+		s.log.Error("monitoring guards", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot evaluate the guards now")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"guards": guards})
+}

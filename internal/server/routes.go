@@ -56,6 +56,7 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /api/v1/cost/anomalies", s.open(s.handleAPICostAnomalies))
 	mux.HandleFunc("GET /api/v1/cost/commitments", s.open(s.handleAPICostCommitments))
 	mux.HandleFunc("GET /api/v1/cost/unit", s.open(s.handleAPICostUnit))
+	mux.HandleFunc("GET /api/v1/cost/guards", s.open(s.handleAPICostGuards))
 	mux.HandleFunc("GET /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPITokens))
 	mux.HandleFunc("POST /api/v1/tokens", s.require(store.RoleAdmin, s.handleAPICreateToken))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(store.RoleAdmin, s.handleAPIRevokeToken))

@@ -168,9 +168,19 @@ func (s *Server) RunJobs(ctx context.Context) {
 }
 
 // notifyBudgets queues the chat messages of cost budgets whose
-// thresholds were crossed this month.
+// thresholds were crossed this month, and of monitoring guards breached.
 func (s *Server) notifyBudgets(ctx context.Context) {
 	c := s.Catalog()
+	if len(c.MonitoringGuards) > 0 {
+		guards, err := cost.Guards(ctx, s.store, c, s.now().UTC())
+		if err != nil {
+			s.log.Error("monitoring guards", "err", err)
+		} else if n, err := cost.NotifyGuards(ctx, s.store, c, guards, ""); err != nil {
+			s.log.Error("monitoring guard messages", "err", err)
+		} else if n > 0 {
+			s.outbox.Kick()
+		}
+	}
 	if len(c.CostBudgets) == 0 {
 		return
 	}

@@ -227,6 +227,8 @@ func insertBatches(ctx context.Context, tx *Tx, prefix string, cols, n int, row 
 // CostQuery selects rolled-up cost; zero fields match all.
 type CostQuery struct {
 	Team, Service string
+	// Provider, when set, keeps one provider's cost.
+	Provider string
 	// Unallocated selects only cost no service claims.
 	Unallocated bool
 	// From and To bound the day (YYYY-MM-DD): From <= day < To.
@@ -243,6 +245,9 @@ func (q CostQuery) conditions(dayColumn string) conditions {
 	}
 	if q.Unallocated {
 		c.add("service = $%d", "")
+	}
+	if q.Provider != "" {
+		c.add("provider = $%d", q.Provider)
 	}
 	if q.From != "" {
 		c.add(dayColumn+" >= $%d", q.From)
