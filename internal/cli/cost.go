@@ -27,6 +27,7 @@ func newCostCmd() *cobra.Command {
 func newCostImportCmd() *cobra.Command {
 	var dir, db, out string
 	var skipBad bool
+	var keepRaw int
 	cmd := &cobra.Command{
 		Use:   "import FILE…",
 		Short: "Import FOCUS billing exports, allocated to services and teams",
@@ -40,7 +41,10 @@ Importing a billing period again replaces it, so nothing counts twice. Each
 file is one transaction: a malformed row fails the file and leaves the data
 as it was, unless --skip-bad-rows, which imports the good rows and lists the
 bad. What the import tolerated (literal NULL, timestamps without T or Z, an
-extra column) is reported.`,
+extra column) is reported.
+
+Only the roll-ups are kept by default; --keep-raw-days N also keeps the raw
+rows of the last N days (and prunes older ones).`,
 		Example: `  kiban cost import --config catalog --db "$KIBAN_DB" focus-2026-10.csv.gz
   aws s3 cp s3://billing/focus/2026-11.csv.gz - | kiban cost import -`,
 		Args: cobra.MinimumNArgs(1),
@@ -61,7 +65,8 @@ extra column) is reported.`,
 			var results []cost.Result
 			failed := false
 			for _, name := range args {
-				r, err := importFile(cmd, st, res, name, skipBad)
+				r, err := importFile(cmd, st, name, cost.Options{Source: name, Actor: cliActor(), SkipBadRows: skipBad,
+					Resolver: res, KeepRawDays: keepRaw})
 				if err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "kiban: %v\n", err)
 					failed = true
@@ -86,11 +91,12 @@ extra column) is reported.`,
 	configFlag(cmd, &dir)
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&skipBad, "skip-bad-rows", false, "import the good rows of a file with malformed ones, and list the bad")
+	cmd.Flags().IntVar(&keepRaw, "keep-raw-days", 0, "also keep the raw rows of the last N days (0: only the roll-ups)")
 	cmd.Flags().StringVarP(&out, "output", "o", "text", "output format: text or json")
 	return cmd
 }
 
-func importFile(cmd *cobra.Command, st *store.Store, res *ownership.Resolver, name string, skipBad bool) (cost.Result, error) {
+func importFile(cmd *cobra.Command, st *store.Store, name string, opts cost.Options) (cost.Result, error) {
 	var r io.Reader = cmd.InOrStdin()
 	if name != "-" {
 		f, err := os.Open(name)
@@ -100,7 +106,7 @@ func importFile(cmd *cobra.Command, st *store.Store, res *ownership.Resolver, na
 		defer f.Close()
 		r = f
 	}
-	return cost.Import(cmd.Context(), st, r, cost.Options{Source: name, Actor: cliActor(), SkipBadRows: skipBad, Resolver: res})
+	return cost.Import(cmd.Context(), st, r, opts)
 }
 
 func printImport(w io.Writer, r cost.Result) {

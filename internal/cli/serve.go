@@ -29,6 +29,8 @@ type alertOptions struct {
 	every         time.Duration
 	externalURL   string
 	digestHour    int
+	// keepRawCostDays keeps raw billing rows imported through the API.
+	keepRawCostDays int
 }
 
 func newServeCmd() *cobra.Command {
@@ -94,6 +96,7 @@ items gets one digest listing them.`,
 	cmd.Flags().StringArrayVar(&alerts.alertmanagers, "alertmanager", nil, "Alertmanager URL to send burn alerts to (API v2); repeat for several")
 	cmd.Flags().DurationVar(&alerts.every, "evaluate-every", burnalert.DefaultInterval, "how often to evaluate burn alerts; 0 turns them off")
 	cmd.Flags().StringVar(&alerts.externalURL, "external-url", "", "kiban's URL as people reach it, for links in alerts and chat (default http://ADDR)")
+	cmd.Flags().IntVar(&alerts.keepRawCostDays, "keep-raw-cost-days", 0, "keep the raw rows of billing exports imported through the API for N days (0: only the roll-ups)")
 	cmd.Flags().IntVar(&alerts.digestHour, "digest-hour", 9, "hour of the day (UTC, 0-23) from which each team's daily digest of overdue action items goes out")
 	return cmd
 }
@@ -142,7 +145,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, log *slog.Logger, dir, db
 	}
 	external := cmp.Or(alerts.externalURL, baseURL(ln.Addr()))
 	srv, err := server.New(ctx, server.Config{ConfigDir: dir, Store: st, Logger: log, Prometheus: prom,
-		ExternalURL: external, DigestHour: alerts.digestHour})
+		ExternalURL: external, DigestHour: alerts.digestHour, KeepRawCostDays: alerts.keepRawCostDays})
 	if err != nil {
 		ln.Close()
 		return err

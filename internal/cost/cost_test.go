@@ -222,3 +222,44 @@ func TestImportBadRow(t *testing.T) {
 		}
 	})
 }
+
+func TestKeepRawRows(t *testing.T) {
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forEachStore(t, func(t *testing.T, st *store.Store, res *ownership.Resolver) {
+		ctx := t.Context()
+		// Keep 20 days before 2024-09-25: rows of 2024-09-05 and later.
+		opts := Options{Source: "sample.csv", Actor: "test", Resolver: res, KeepRawDays: 20, Now: day("2024-09-25")}
+		if _, err := Import(ctx, st, bytes.NewReader(data), opts); err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		header := splitCSV(lines[0])
+		for _, line := range lines[1:] {
+			for i, v := range splitCSV(line) {
+				if header[i] == "ChargePeriodStart" && v[:10] >= "2024-09-05" {
+					want++
+				}
+			}
+		}
+		rows, err := st.CostRows(ctx, store.CostQuery{}, 100000)
+		if err != nil || len(rows) != want || want == 0 {
+			t.Errorf("kept %d raw rows, %v; want %d", len(rows), err, want)
+		}
+		// A later import with a shorter retention prunes them; re-importing
+		// the same periods replaces them.
+		opts.KeepRawDays, opts.Now = 1, day("2024-10-02")
+		if _, err := Import(ctx, st, bytes.NewReader(data), opts); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ = st.CostRows(ctx, store.CostQuery{}, 100000)
+		for _, r := range rows {
+			if r.Day < "2024-10-01" {
+				t.Fatalf("row of %s kept past its retention", r.Day)
+			}
+		}
+	})
+}

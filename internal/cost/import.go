@@ -33,6 +33,11 @@ type Options struct {
 	SkipBadRows bool
 	// Resolver allocates rows to services.
 	Resolver *ownership.Resolver
+	// KeepRawDays keeps the raw rows of the last that many days (before
+	// Now) beside the roll-ups, and prunes older ones; 0 keeps none.
+	KeepRawDays int
+	// Now is the import's time for KeepRawDays; zero means time.Now.
+	Now time.Time
 }
 
 // Amounts are the costs of a selection in one currency.
@@ -137,6 +142,15 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	periods := map[store.CostPeriod]bool{}
 	totals := map[string]*Amounts{}
 	var key strings.Builder
+	var raw []store.CostRow
+	keepFrom := ""
+	if opts.KeepRawDays > 0 {
+		now := opts.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		keepFrom = now.UTC().AddDate(0, 0, -opts.KeepRawDays).Format(time.DateOnly)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
@@ -200,6 +214,13 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			resources[rk] = rs
 		}
 		rs.add(row)
+		if keepFrom != "" && day >= keepFrom {
+			raw = append(raw, store.CostRow{CostPeriod: period, Line: row.Line, Day: day, SubAccount: row.SubAccountID,
+				ResourceID: strings.Clone(row.ResourceID), ServiceName: row.ServiceName, ServiceCategory: row.ServiceCategory,
+				ChargeCategory: row.ChargeCategory, ChargeDescription: row.ChargeDescription, Currency: row.BillingCurrency,
+				Billed: row.BilledCost.String(), Effective: row.EffectiveCost.String(), List: row.ListCost.String(),
+				Tags: strings.Clone(row.Tags), Service: a.service, Team: a.team})
+		}
 		if row.CommitmentDiscountID != "" {
 			ck := commitmentKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.CommitmentDiscountID,
 				row.CommitmentDiscountName, row.CommitmentDiscountType, row.CommitmentDiscountCategory, row.CommitmentDiscountStatus,
@@ -267,9 +288,14 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	err = st.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.ImportCost(ctx, store.CostImport{Source: opts.Source, Format: res.Format, Periods: res.Periods,
 			Rows: int64(res.Rows), Skipped: int64(res.Skipped), Totals: totalsJSON, Tolerated: toleratedJSON, Actor: opts.Actor},
-			store.CostData{Daily: dailyRows, Resources: resourceRows, Commitments: commitmentRows})
+			store.CostData{Daily: dailyRows, Resources: resourceRows, Commitments: commitmentRows, Rows: raw})
 		if err != nil {
 			return err
+		}
+		if keepFrom != "" {
+			if _, err := tx.PruneCostRows(ctx, keepFrom); err != nil {
+				return err
+			}
 		}
 		res.ImportID = id
 		after, _ := json.Marshal(map[string]any{"source": opts.Source, "rows": res.Rows, "skipped": res.Skipped,

@@ -29,7 +29,8 @@ func (s *Server) handleAPICostImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := cost.Import(r.Context(), s.store, http.MaxBytesReader(w, r.Body, maxCostImport),
-		cost.Options{Source: source, Actor: actor(r.Context()), SkipBadRows: skip, Resolver: s.current().res})
+		cost.Options{Source: source, Actor: actor(r.Context()), SkipBadRows: skip, Resolver: s.current().res,
+			KeepRawDays: s.cfg.KeepRawCostDays, Now: s.now()})
 	var importErr *cost.ImportError
 	var tooBig *http.MaxBytesError
 	switch {

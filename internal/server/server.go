@@ -49,6 +49,9 @@ type Config struct {
 	// DigestHour is the hour (UTC) from which the daily digest of overdue
 	// action items goes out.
 	DigestHour int
+	// KeepRawCostDays keeps the raw rows of billing imports for that many
+	// days; 0 keeps only the roll-ups.
+	KeepRawCostDays int
 }
 
 // snapshot is one loaded catalog with its resolver. It never changes once

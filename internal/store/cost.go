@@ -75,11 +75,33 @@ type CostCommitment struct {
 	Rows               int64  `json:"rows"`
 }
 
+// CostRow is one raw row of a billing export, kept for a while.
+type CostRow struct {
+	CostPeriod
+	Line              int    `json:"line"`
+	Day               string `json:"day"`
+	SubAccount        string `json:"sub_account"`
+	ResourceID        string `json:"resource_id"`
+	ServiceName       string `json:"service_name"`
+	ServiceCategory   string `json:"service_category"`
+	ChargeCategory    string `json:"charge_category"`
+	ChargeDescription string `json:"charge_description"`
+	Currency          string `json:"currency"`
+	Billed            string `json:"billed"`
+	Effective         string `json:"effective"`
+	List              string `json:"list"`
+	Tags              string `json:"tags"`
+	Service           string `json:"service"`
+	Team              string `json:"team"`
+}
+
 // CostData is what an import writes.
 type CostData struct {
 	Daily       []CostDaily
 	Resources   []CostResource
 	Commitments []CostCommitment
+	// Rows are raw rows to keep (none unless raw rows are kept).
+	Rows []CostRow
 }
 
 // CostImport is one imported file.
@@ -105,7 +127,7 @@ const costBatch = 200
 func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (int64, error) {
 	daily, resources := data.Daily, data.Resources
 	for _, p := range imp.Periods {
-		for _, table := range []string{"cost_daily", "cost_resources", "cost_commitments"} {
+		for _, table := range []string{"cost_daily", "cost_resources", "cost_commitments", "cost_rows"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
 				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
 				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
@@ -161,7 +183,52 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (in
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert commitment cost: %w", err)
 	}
+	const rowCols = 19
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_rows (import_id, line, provider, billing_account, billing_period, day,
+		sub_account, resource_id, service_name, service_category, charge_category, charge_description, currency, billed,
+		effective, list, tags, service, team) VALUES `, rowCols, len(data.Rows),
+		func(i int, args []any) []any {
+			r := data.Rows[i]
+			return append(args, id, r.Line, r.Provider, r.BillingAccount, r.BillingPeriod, r.Day, r.SubAccount, r.ResourceID,
+				r.ServiceName, r.ServiceCategory, r.ChargeCategory, r.ChargeDescription, r.Currency, r.Billed, r.Effective, r.List,
+				r.Tags, r.Service, r.Team)
+		}); err != nil {
+		return 0, fmt.Errorf("store: insert raw cost rows: %w", err)
+	}
 	return id, nil
+}
+
+// PruneCostRows deletes the raw rows of days before day (YYYY-MM-DD) and
+// returns how many went.
+func (tx *Tx) PruneCostRows(ctx context.Context, day string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM cost_rows WHERE day < $1`, day)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune raw cost rows: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// CostRows returns the raw rows kept for [from, to) days matching q.
+func (s *Store) CostRows(ctx context.Context, q CostQuery, limit int) ([]CostRow, error) {
+	c := q.conditions("day")
+	rows, err := s.db.QueryContext(ctx, `SELECT line, provider, billing_account, billing_period, day, sub_account, resource_id,
+		service_name, service_category, charge_category, charge_description, currency, billed, effective, list, tags, service, team
+		FROM cost_rows`+c.where()+fmt.Sprintf(` ORDER BY day, import_id, line LIMIT %d`, pageLimit(limit, 1000, 100000)), c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: raw cost rows: %w", err)
+	}
+	defer rows.Close()
+	out := []CostRow{}
+	for rows.Next() {
+		var r CostRow
+		if err := rows.Scan(&r.Line, &r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.Day, &r.SubAccount, &r.ResourceID,
+			&r.ServiceName, &r.ServiceCategory, &r.ChargeCategory, &r.ChargeDescription, &r.Currency, &r.Billed, &r.Effective,
+			&r.List, &r.Tags, &r.Service, &r.Team); err != nil {
+			return nil, fmt.Errorf("store: raw cost rows: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // CostCommitments returns the commitment roll-ups of the billing periods

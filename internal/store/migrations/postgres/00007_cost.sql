@@ -88,7 +88,35 @@ CREATE TABLE cost_commitments (
     PRIMARY KEY (provider, billing_account, billing_period, commitment_id, status, charge_category, service_category, currency)
 );
 
+-- Raw rows, kept only for --keep-raw-days (0 by default: the roll-ups
+-- above keep the detail reports need).
+CREATE TABLE cost_rows (
+    import_id        BIGINT NOT NULL,
+    line             INTEGER NOT NULL,
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    day              TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    charge_category  TEXT NOT NULL,
+    charge_description TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    tags             TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    PRIMARY KEY (import_id, line)
+);
+CREATE INDEX cost_rows_period_idx ON cost_rows (provider, billing_account, billing_period);
+CREATE INDEX cost_rows_day_idx ON cost_rows (day);
+
 -- +goose Down
+DROP TABLE cost_rows;
 DROP TABLE cost_commitments;
 DROP TABLE cost_resources;
 DROP TABLE cost_daily;
