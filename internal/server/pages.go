@@ -19,7 +19,7 @@ type pages struct {
 }
 
 var pageNames = []string{"services", "service", "teams", "team", "who", "audit", "notfound", "slos", "slo", "login",
-	"incidents", "incident", "postmortem", "postmortem_edit", "postmortems", "incident_metrics"}
+	"incidents", "incident", "postmortem", "postmortem_edit", "postmortems", "incident_metrics", "cost"}
 
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -40,6 +40,7 @@ func loadPages() (*pages, error) {
 	}
 	maps.Copy(funcs, sloFuncs)
 	maps.Copy(funcs, incidentFuncs)
+	maps.Copy(funcs, costFuncs)
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/"+name+".html")

@@ -99,6 +99,8 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("POST /incidents/{id}/postmortem/edit", s.requireUI(store.RoleEditor, s.handlePostmortemEditForm))
 	mux.HandleFunc("POST /incidents/{id}/postmortem/preview", s.requireUI(store.RoleEditor, s.handlePostmortemPreview))
 	mux.HandleFunc("GET /postmortems", s.handlePostmortemsPage)
+	// Cost (cost_ui.go).
+	mux.HandleFunc("GET /cost", s.handleCostPage)
 	// Browser sign-in with API tokens (session.go).
 	mux.HandleFunc("GET /login", s.handleLoginPage)
 	mux.HandleFunc("POST /login", s.handleLogin)

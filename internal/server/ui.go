@@ -96,6 +96,8 @@ type servicePage struct {
 	DependsOn    []serviceRow
 	Dependents   []serviceRow
 	HasResources bool
+	// Cost is the service's cost this month and last (cost_ui.go).
+	Cost costSummary
 }
 
 type matrixRow struct {
@@ -144,6 +146,7 @@ func (s *Server) handleServicePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.DependsOn = rows(snap.cat, svc.Spec.DependsOn)
 	p.Dependents = rows(snap.cat, snap.cat.Dependents(svc.Name))
+	p.Cost = s.costSummary(r.Context(), "", svc.Name)
 	s.render(w, r, http.StatusOK, "service", svc.Name, p)
 }
 
@@ -171,6 +174,8 @@ type teamPage struct {
 	// Incidents are the team's overdue action items and latest incidents
 	// (incidents_ui.go).
 	Incidents teamIncidents
+	// Cost is the team's cost this month and last (cost_ui.go).
+	Cost costSummary
 }
 
 // answerRow is a concern a team answers for: by default for every service,
@@ -219,6 +224,7 @@ func (s *Server) handleTeamPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Incidents = s.teamIncidents(r.Context(), t.Name)
+	p.Cost = s.costSummary(r.Context(), t.Name, "")
 	s.render(w, r, http.StatusOK, "team", t.DisplayName(), p)
 }
 
