@@ -67,12 +67,17 @@ type Anomaly struct {
 
 type seriesKey struct{ service, team, category, currency string }
 
+// minHistory is how many same-weekday days with data a day needs before
+// it can be called anomalous.
+const minHistory = 4
+
 // DetectAnomalies looks at each day of [from, to) for every service and
 // service category: the day's effective cost is compared with the same
 // weekday of the weeks before (a seasonal median and the median absolute
 // deviation, robust to earlier spikes); it is anomalous when its robust
-// z-score passes the threshold and the excess is worth money. Days need
-// at least four weeks of history.
+// z-score passes the threshold and the excess is worth money. Only usage
+// counts (purchases, fees and taxes come on their day by design), and a
+// day needs data on at least four of the weeks before.
 func DetectAnomalies(ctx context.Context, st *store.Store, from, to time.Time, opts AnomalyOptions) ([]Anomaly, error) {
 	opts = opts.withDefaults()
 	histFrom := from.AddDate(0, 0, -7*opts.Weeks)
@@ -82,6 +87,9 @@ func DetectAnomalies(ctx context.Context, st *store.Store, from, to time.Time, o
 	}
 	series := map[seriesKey]map[string]decimal.Decimal{}
 	for _, d := range days {
+		if d.ChargeCategory != "Usage" {
+			continue // purchases, fees and taxes come on their day by design
+		}
 		k := seriesKey{d.Service, d.Team, d.ServiceCategory, d.Currency}
 		if series[k] == nil {
 			series[k] = map[string]decimal.Decimal{}
@@ -97,10 +105,17 @@ func DetectAnomalies(ctx context.Context, st *store.Store, from, to time.Time, o
 				continue
 			}
 			var hist []float64
+			known := 0
 			for w := 1; w <= opts.Weeks; w++ {
-				v := s[d.AddDate(0, 0, -7*w).Format(time.DateOnly)] // a missing day cost nothing
+				v, ok := s[d.AddDate(0, 0, -7*w).Format(time.DateOnly)] // a missing day cost nothing
+				if ok {
+					known++
+				}
 				f, _ := v.Float64()
 				hist = append(hist, f)
+			}
+			if known < minHistory {
+				continue // too new to judge
 			}
 			score, expected, anomalous := robustScore(x, hist, opts)
 			if !anomalous {

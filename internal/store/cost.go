@@ -264,6 +264,7 @@ func (s *Store) CostCommitments(ctx context.Context, from, to string) ([]CostCom
 // rows per statement; row appends the values of row i.
 func insertBatches(ctx context.Context, tx *Tx, prefix string, cols, n int, row func(i int, args []any) []any) error {
 	args := make([]any, 0, costBatch*cols)
+	sqlite := tx.Dialect() == DialectSQLite
 	var b strings.Builder
 	for start := 0; start < n; start += costBatch {
 		end := min(start+costBatch, n)
@@ -279,7 +280,13 @@ func insertBatches(ctx context.Context, tx *Tx, prefix string, cols, n int, row 
 				if c > 0 {
 					b.WriteByte(',')
 				}
-				fmt.Fprintf(&b, "$%d", len(args)+c+1)
+				if sqlite {
+					// SQLite looks named parameters up in a list, which
+					// made a statement of thousands of $N quadratic.
+					b.WriteByte('?')
+				} else {
+					fmt.Fprintf(&b, "$%d", len(args)+c+1)
+				}
 			}
 			b.WriteByte(')')
 			args = row(i, args)
