@@ -59,7 +59,7 @@ func TestGenerate(t *testing.T) {
 	ctx := context.Background()
 	end, _ := time.Parse(time.RFC3339, testEnd)
 	start := end.Add(-7 * 24 * time.Hour)
-	dir := generate(t, "-end", testEnd)
+	dir := generate(t, "-end", testEnd, "-billing=false")
 
 	files := logFiles(t, dir)
 	if len(files) != 7*24+1 {

@@ -1,10 +1,13 @@
 // Command gen writes a week of the Acme shop's access logs, as its AWS
 // Application Load Balancer would, for kiban to ingest: the traffic the
 // SLOs in examples/acme/slos select, the traffic they do not, and one
-// incident that exhausts the checkout journey's error budget. See
-// README.md.
+// incident that exhausts the checkout journey's error budget. It also
+// writes three months of Acme's AWS bill as FOCUS 1.2 exports, for kiban
+// cost import: services to allocate, an untagged cluster, a Savings Plan
+// and one cost anomaly. See README.md.
 //
 //	go run ./examples/acme/gen [-out DIR] [-seed N] [-end TIME] [-days N] [-peak R]
+//	    [-logs=false] [-billing=false] [-billing-scale N] [-billing-gzip=false] [-billing-months N]
 package main
 
 import (
@@ -48,6 +51,12 @@ type config struct {
 	end  time.Time
 	days int
 	peak float64 // requests a second at a weekday's evening peak
+
+	logs          bool // write the access logs
+	billing       bool // write the FOCUS billing data
+	billingScale  int  // copies of every billed resource
+	billingGzip   bool
+	billingMonths int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -56,16 +65,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: go run ./examples/acme/gen [-out DIR] [-seed N] [-end TIME] [-days N] [-peak R]")
-		fmt.Fprintln(stderr, "\nWrites DIR/logs/alb/YYYY/MM/DD/*.log.gz: the Acme shop's ALB access logs, one file an hour.")
+		fmt.Fprintln(stderr, "Usage: go run ./examples/acme/gen [-out DIR] [-seed N] [-end TIME] [-days N] [-peak R] [-billing-scale N] …")
+		fmt.Fprintln(stderr, "\nWrites DIR/logs/alb/YYYY/MM/DD/*.log.gz: the Acme shop's ALB access logs, one file an hour;")
+		fmt.Fprintln(stderr, "and DIR/billing/focus/YYYY-MM.csv.gz: Acme's AWS bill as FOCUS 1.2, one file a month.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.out, "out", filepath.Join("examples", "acme", "data"), "output directory; its logs/alb is replaced")
+	fs.StringVar(&c.out, "out", filepath.Join("examples", "acme", "data"), "output directory; its logs/alb and billing/focus are replaced")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed: the same seed and -end give the same bytes")
-	fs.StringVar(&end, "end", "", "when the logs end, RFC 3339 (2026-05-14T15:30:00Z); now when empty")
+	fs.StringVar(&end, "end", "", "when the logs and the billing data end, RFC 3339 (2026-05-14T15:30:00Z); now when empty")
 	fs.IntVar(&c.days, "days", 7, "days of logs before -end")
 	fs.Float64Var(&c.peak, "peak", 1.6, "requests a second at a weekday's evening peak")
+	fs.BoolVar(&c.logs, "logs", true, "write the access logs")
+	fs.BoolVar(&c.billing, "billing", true, "write the FOCUS billing data (billing/focus is replaced)")
+	fs.IntVar(&c.billingScale, "billing-scale", 1, "copies of every billed resource: N times the rows, for benchmarks")
+	fs.BoolVar(&c.billingGzip, "billing-gzip", true, "gzip the billing files (.csv.gz); plain .csv when false")
+	fs.IntVar(&c.billingMonths, "billing-months", 3, "billing periods (months) up to -end, the last one partial")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -87,6 +102,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.peak <= 0 || c.peak > 200 {
 		return c, fmt.Errorf("-peak %g: expected more than 0 and at most 200 requests a second", c.peak)
 	}
+	if c.billingScale < 1 || c.billingScale > 10_000 {
+		return c, fmt.Errorf("-billing-scale %d: expected 1 to 10000", c.billingScale)
+	}
+	if c.billingMonths < 1 || c.billingMonths > 12 {
+		return c, fmt.Errorf("-billing-months %d: expected 1 to 12", c.billingMonths)
+	}
 	return c, nil
 }
 
@@ -103,6 +124,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.logs {
+		if err := writeLogs(c, stdout); err != nil {
+			return err
+		}
+	}
+	if c.billing {
+		began := time.Now()
+		res, err := writeBilling(c)
+		if err != nil {
+			return err
+		}
+		printBilling(stdout, c, res, time.Since(began))
+	}
+	return nil
+}
+
+// writeLogs writes the access logs, one file an hour, in parallel.
+func writeLogs(c config, stdout io.Writer) error {
 	began := time.Now()
 	start := c.end.Add(-time.Duration(c.days) * 24 * time.Hour)
 	in := incidentFor(c.end)
