@@ -126,7 +126,7 @@ func printImport(w io.Writer, r cost.Result) {
 		fmt.Fprintf(w, "  tolerated: %s, %d times (first at line %d: %s)\n", t.Kind, t.Count, t.FirstLine, t.Example)
 	}
 	if len(r.Extra) > 0 {
-		fmt.Fprintf(w, "  ignored columns: %s\n", strings.Join(r.Extra, ", "))
+		fmt.Fprintf(w, "  columns kiban does not use: %s\n", strings.Join(r.Extra, ", "))
 	}
 	if r.Skipped > 0 {
 		fmt.Fprintf(w, "  skipped %d malformed rows:\n", r.Skipped)

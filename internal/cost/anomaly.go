@@ -197,9 +197,7 @@ func contributors(ctx context.Context, st *store.Store, a Anomaly, n int) ([]Res
 		}
 		e := parse(r.Effective)
 		if r.Day == a.Day {
-			x.line.Billed = x.line.Billed.Add(parse(r.Billed))
-			x.line.Effective = x.line.Effective.Add(e)
-			x.line.List = x.line.List.Add(parse(r.List))
+			x.line.add("", parse(r.Billed), e, parse(r.List))
 			continue
 		}
 		f, _ := e.Float64()

@@ -47,11 +47,25 @@ type Amounts struct {
 	Billed    decimal.Decimal `json:"billed"`
 	Effective decimal.Decimal `json:"effective"`
 	List      decimal.Decimal `json:"list"`
+	// Saved is list minus effective cost of usage rows only: a
+	// commitment's purchase rows carry a list cost whose usage rows
+	// already count it, so including them would count savings twice.
+	Saved decimal.Decimal `json:"savings"`
 }
 
 // Savings is what list prices would have cost more than the effective
-// cost: negotiated and commitment discounts.
-func (a Amounts) Savings() decimal.Decimal { return a.List.Sub(a.Effective) }
+// cost of usage: negotiated and commitment discounts.
+func (a Amounts) Savings() decimal.Decimal { return a.Saved }
+
+// add adds one row's or roll-up's amounts.
+func (a *Amounts) add(charge string, billed, effective, list decimal.Decimal) {
+	a.Billed = a.Billed.Add(billed)
+	a.Effective = a.Effective.Add(effective)
+	a.List = a.List.Add(list)
+	if charge == "Usage" {
+		a.Saved = a.Saved.Add(list.Sub(effective))
+	}
+}
 
 // Result says what an import did.
 type Result struct {
@@ -238,9 +252,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			t = &Amounts{Currency: row.BillingCurrency}
 			totals[row.BillingCurrency] = t
 		}
-		t.Billed = t.Billed.Add(row.BilledCost)
-		t.Effective = t.Effective.Add(row.EffectiveCost)
-		t.List = t.List.Add(row.ListCost)
+		t.add(row.ChargeCategory, row.BilledCost, row.EffectiveCost, row.ListCost)
 	}
 	res.Tolerated = rd.Tolerated()
 	for p := range periods {

@@ -76,16 +76,14 @@ type Report struct {
 
 type grouper map[string]*Amounts
 
-func (g grouper) add(key, currency string, billed, effective, list decimal.Decimal) {
+func (g grouper) add(key, currency, charge string, billed, effective, list decimal.Decimal) {
 	k := key + "\x00" + currency
 	a := g[k]
 	if a == nil {
 		a = &Amounts{Currency: currency}
 		g[k] = a
 	}
-	a.Billed = a.Billed.Add(billed)
-	a.Effective = a.Effective.Add(effective)
-	a.List = a.List.Add(list)
+	a.add(charge, billed, effective, list)
 }
 
 // lines returns the groups, most effective cost first (by key when
@@ -150,18 +148,18 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 	for _, d := range days {
 		b, e, l := parse(d.Billed), parse(d.Effective), parse(d.List)
 		if d.SharedFrom != "" {
-			sharedIn.add(d.SharedFrom, d.Currency, b, e, l)
+			sharedIn.add(d.SharedFrom, d.Currency, d.ChargeCategory, b, e, l)
 		}
-		total.add("", d.Currency, b, e, l)
-		month.add(d.Day[:7], d.Currency, b, e, l)
-		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, b, e, l)
-		service.add(cmp.Or(d.Service, "(unallocated)"), d.Currency, b, e, l)
-		provider.add(d.Provider, d.Currency, b, e, l)
-		category.add(cmp.Or(d.ServiceCategory, "(none)"), d.Currency, b, e, l)
-		charge.add(cmp.Or(d.ChargeCategory, "(none)"), d.Currency, b, e, l)
-		daily.add(d.Day, d.Currency, b, e, l)
+		total.add("", d.Currency, d.ChargeCategory, b, e, l)
+		month.add(d.Day[:7], d.Currency, d.ChargeCategory, b, e, l)
+		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, d.ChargeCategory, b, e, l)
+		service.add(cmp.Or(d.Service, "(unallocated)"), d.Currency, d.ChargeCategory, b, e, l)
+		provider.add(d.Provider, d.Currency, d.ChargeCategory, b, e, l)
+		category.add(cmp.Or(d.ServiceCategory, "(none)"), d.Currency, d.ChargeCategory, b, e, l)
+		charge.add(cmp.Or(d.ChargeCategory, "(none)"), d.Currency, d.ChargeCategory, b, e, l)
+		daily.add(d.Day, d.Currency, d.ChargeCategory, b, e, l)
 		if d.Service == "" {
-			unalloc.add("", d.Currency, b, e, l)
+			unalloc.add("", d.Currency, d.ChargeCategory, b, e, l)
 		}
 		r.Rows += d.Rows
 		seen[d.Day] = true
@@ -208,9 +206,7 @@ func topResources(rs []store.CostResource, n int, keep func(store.CostResource) 
 				ServiceName: c.ServiceName, Service: c.Service, Team: c.Team, Tagged: c.Tagged, Amounts: Amounts{Currency: c.Currency}}
 			byID[k] = l
 		}
-		l.Billed = l.Billed.Add(parse(c.Billed))
-		l.Effective = l.Effective.Add(parse(c.Effective))
-		l.List = l.List.Add(parse(c.List))
+		l.add("", parse(c.Billed), parse(c.Effective), parse(c.List))
 	}
 	out := make([]ResourceLine, 0, len(byID))
 	for _, l := range byID {
