@@ -67,10 +67,10 @@ staticcheck: ## staticcheck ./... (fetched from the Go module proxy)
 build: ## Build bin/kiban
 	$(GO) build -o bin/kiban ./cmd/kiban
 
-gen: ## Generate a week of Acme's ALB access logs, with one incident, into DEMO_DATA/logs
+gen: ## Generate a week of Acme's ALB access logs (with one incident) and three months of FOCUS billing data into DEMO_DATA
 	$(GO) run ./examples/acme/gen -out '$(DEMO_DATA)'
 
-demo: ## Generate logs, ingest them into a fresh DEMO_DB, seed Acme's past incidents and serve examples/acme with live error budgets
+demo: ## Generate logs and billing data, ingest and import them into a fresh DEMO_DB, seed Acme's past incidents and serve examples/acme
 	$(GO) build -o bin/kiban ./cmd/kiban
 	$(GO) build -o bin/acme-seed ./examples/acme/seed
 	$(GO) run ./examples/acme/gen -out '$(DEMO_DATA)'
@@ -80,6 +80,9 @@ demo: ## Generate logs, ingest them into a fresh DEMO_DB, seed Acme's past incid
 	@echo "ingested $$(wc -l <'$(DEMO_DATA)/ingest.log') files into $(DEMO_DB); one line a file in $(DEMO_DATA)/ingest.log"
 	bin/kiban slo status --config examples/acme --db 'sqlite:$(DEMO_DB)'
 	bin/kiban gate checkout --config examples/acme --db 'sqlite:$(DEMO_DB)' || [ $$? -eq 1 ]
+	bin/kiban cost import --config examples/acme --db 'sqlite:$(DEMO_DB)' '$(DEMO_DATA)'/billing/focus/*.csv.gz
+	bin/kiban cost budgets --config examples/acme --db 'sqlite:$(DEMO_DB)'
+	bin/kiban cost anomalies --db 'sqlite:$(DEMO_DB)'
 	@# Seed the incidents through the API of a server in the background (the
 	@# seed never touches the database), stop it, then serve in the foreground.
 	@echo "seeding Acme's past incidents through the API of a kiban server on $(DEMO_ADDR)"

@@ -20,7 +20,7 @@ func newCostCmd() *cobra.Command {
 		Use:   "cost",
 		Short: "Import billing exports and report cost by team and service",
 	}
-	cmd.AddCommand(newCostImportCmd(), newCostReportCmd(), newCostBudgetsCmd(), newCostAnomaliesCmd(), newCostCommitmentsCmd(), newCostGuardsCmd())
+	cmd.AddCommand(newCostImportCmd(), newCostReportCmd(), newCostBudgetsCmd(), newCostAnomaliesCmd(), newCostCommitmentsCmd(), newCostGuardsCmd(), newCostValidateCmd())
 	return cmd
 }
 

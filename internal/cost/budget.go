@@ -110,11 +110,28 @@ func Budgets(ctx context.Context, st *store.Store, c *catalog.Catalog, asOf time
 	asOf = asOf.UTC()
 	from := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -35)
 	out := []BudgetStatus{}
-	for _, b := range c.CostBudgets {
-		days, err := st.CostDays(ctx, store.CostQuery{Team: b.Spec.Team, Service: b.Spec.Service,
-			From: from.Format(time.DateOnly), To: asOf.AddDate(0, 0, 1).Format(time.DateOnly)})
+	span := store.CostQuery{From: from.Format(time.DateOnly), To: asOf.AddDate(0, 0, 1).Format(time.DateOnly)}
+	shared := sharedServices(c)
+	var all []store.CostDaily
+	if len(shared) > 0 && len(c.CostBudgets) > 0 {
+		// Budgets see shared costs split as reports do.
+		days, err := st.CostDays(ctx, span)
 		if err != nil {
 			return nil, err
+		}
+		all = splitShared(days, shared, c)
+	}
+	for _, b := range c.CostBudgets {
+		var days []store.CostDaily
+		if all != nil {
+			days = selectDays(slices.Clone(all), b.Spec.Team, b.Spec.Service)
+		} else {
+			q := span
+			q.Team, q.Service = b.Spec.Team, b.Spec.Service
+			var err error
+			if days, err = st.CostDays(ctx, q); err != nil {
+				return nil, err
+			}
 		}
 		daily := map[string]decimal.Decimal{}
 		for _, d := range days {
