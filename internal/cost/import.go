@@ -290,6 +290,34 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			ChargeCategory: k.charge, ServiceCategory: k.serviceCategory, Currency: k.currency,
 			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
 	}
+	// The same per resource and month, for reports over whole months.
+	months := map[resourceKey]*store.CostResource{}
+	monthSums := map[resourceKey]*sums{}
+	for _, r := range resourceRows {
+		k := resourceKey{r.Provider, r.BillingAccount, r.BillingPeriod, "", r.ResourceID, r.SubAccount, r.Service, r.ServiceName, r.Currency}
+		if months[k] == nil {
+			m := r
+			m.Day = ""
+			months[k], monthSums[k] = &m, &sums{}
+		}
+		ms := monthSums[k]
+		ms.billed = ms.billed.Add(parse(r.Billed))
+		ms.effective = ms.effective.Add(parse(r.Effective))
+		ms.list = ms.list.Add(parse(r.List))
+		ms.rows += r.Rows
+	}
+	monthRows := make([]store.CostResource, 0, len(months))
+	for k, m := range months {
+		s := monthSums[k]
+		m.Billed, m.Effective, m.List, m.Rows = s.billed.String(), s.effective.String(), s.list.String(), s.rows
+		monthRows = append(monthRows, *m)
+	}
+	slices.SortFunc(monthRows, func(a, b store.CostResource) int {
+		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
+			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.ResourceID, b.ResourceID),
+			strings.Compare(a.SubAccount, b.SubAccount), strings.Compare(a.Service, b.Service),
+			strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.Currency, b.Currency))
+	})
 	// Rows in key order make the tables' B-trees grow at their end
 	// instead of splitting pages all over.
 	slices.SortFunc(dailyRows, func(a, b store.CostDaily) int {
@@ -315,7 +343,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	err = st.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.ImportCost(ctx, store.CostImport{Source: opts.Source, Format: res.Format, Periods: res.Periods,
 			Rows: int64(res.Rows), Skipped: int64(res.Skipped), Totals: totalsJSON, Tolerated: toleratedJSON, Actor: opts.Actor},
-			store.CostData{Daily: dailyRows, Resources: resourceRows, Commitments: commitmentRows, Rows: raw})
+			store.CostData{Daily: dailyRows, Resources: resourceRows, ResourceMonths: monthRows, Commitments: commitmentRows, Rows: raw})
 		if err != nil {
 			return err
 		}

@@ -179,7 +179,14 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		r.ByService = service.lines(false)
 	}
 
-	resources, err := st.CostResources(ctx, sq)
+	// Whole months read the monthly resource roll-up; other ranges the
+	// daily one.
+	var resources []store.CostResource
+	if q.From.Day() == 1 && q.To.Day() == 1 {
+		resources, err = st.CostResourceMonths(ctx, sq)
+	} else {
+		resources, err = st.CostResources(ctx, sq)
+	}
 	if err != nil {
 		return Report{}, err
 	}

@@ -97,9 +97,11 @@ type CostRow struct {
 
 // CostData is what an import writes.
 type CostData struct {
-	Daily       []CostDaily
-	Resources   []CostResource
-	Commitments []CostCommitment
+	Daily     []CostDaily
+	Resources []CostResource
+	// ResourceMonths are Resources summed per billing period (Day empty).
+	ResourceMonths []CostResource
+	Commitments    []CostCommitment
 	// Rows are raw rows to keep (none unless raw rows are kept).
 	Rows []CostRow
 }
@@ -127,7 +129,7 @@ const costBatch = 200
 func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (int64, error) {
 	daily, resources := data.Daily, data.Resources
 	for _, p := range imp.Periods {
-		for _, table := range []string{"cost_daily", "cost_resources", "cost_commitments", "cost_rows"} {
+		for _, table := range []string{"cost_daily", "cost_resources", "cost_resource_months", "cost_commitments", "cost_rows"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
 				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
 				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
@@ -171,6 +173,16 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (in
 				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert resource cost: %w", err)
+	}
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_resource_months (provider, billing_account, billing_period, resource_id,
+		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
+		rows, import_id) VALUES `, resCols-1, len(data.ResourceMonths),
+		func(i int, args []any) []any {
+			r := data.ResourceMonths[i]
+			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
+				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
+		}); err != nil {
+		return 0, fmt.Errorf("store: insert monthly resource cost: %w", err)
 	}
 	const comCols = 16
 	if err := insertBatches(ctx, tx, `INSERT INTO cost_commitments (provider, billing_account, billing_period, commitment_id,
@@ -368,6 +380,29 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.Day, &r.ResourceID, &r.ResourceName, &r.SubAccount,
 			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &r.Billed, &r.Effective, &r.List, &r.Rows); err != nil {
 			return nil, fmt.Errorf("store: cost resources: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CostResourceMonths returns the per-resource cost of the billing
+// periods in [q.From, q.To) (first days of months) matching q; Day is
+// empty.
+func (s *Store) CostResourceMonths(ctx context.Context, q CostQuery) ([]CostResource, error) {
+	c := q.conditions("billing_period")
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resource_months`+c.where(), c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: monthly cost resources: %w", err)
+	}
+	defer rows.Close()
+	out := []CostResource{}
+	for rows.Next() {
+		var r CostResource
+		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.ResourceID, &r.ResourceName, &r.SubAccount,
+			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &r.Billed, &r.Effective, &r.List, &r.Rows); err != nil {
+			return nil, fmt.Errorf("store: monthly cost resources: %w", err)
 		}
 		out = append(out, r)
 	}

@@ -65,6 +65,32 @@ CREATE INDEX cost_resources_team_idx ON cost_resources (team, day);
 CREATE INDEX cost_resources_service_idx ON cost_resources (service, day);
 CREATE INDEX cost_resources_day_idx ON cost_resources (day);
 
+-- The same per resource and billing period: reports over whole months
+-- rank resources from a table a thirtieth the size.
+CREATE TABLE cost_resource_months (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    resource_name    TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    tagged           BOOLEAN NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        BIGINT NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
+);
+CREATE INDEX cost_resource_months_team_idx ON cost_resource_months (team, billing_period);
+CREATE INDEX cost_resource_months_service_idx ON cost_resource_months (service, billing_period);
+CREATE INDEX cost_resource_months_period_idx ON cost_resource_months (billing_period);
+
 -- Commitment discounts (Savings Plans, reservations): their purchases and
 -- the usage they covered (status Used) or left unused (Unused), per
 -- billing period, for coverage and utilisation.
@@ -118,6 +144,7 @@ CREATE INDEX cost_rows_day_idx ON cost_rows (day);
 -- +goose Down
 DROP TABLE cost_rows;
 DROP TABLE cost_commitments;
+DROP TABLE cost_resource_months;
 DROP TABLE cost_resources;
 DROP TABLE cost_daily;
 DROP TABLE cost_imports;
