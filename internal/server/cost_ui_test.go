@@ -251,7 +251,12 @@ func TestCostPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := budgets[0]
+		var b cost.BudgetStatus
+		for _, x := range budgets {
+			if x.Name == "shop-monthly" {
+				b = x
+			}
+		}
 		got := text(body, "cost-budget")
 		if b.Name != "shop-monthly" || !strings.Contains(got, fmt.Sprintf("%.1f%%", b.ActualPercent)) || !strings.Contains(got, fmt.Sprintf("%.1f%%", b.ForecastPercent)) ||
 			!strings.Contains(got, "3000.00 USD") || (len(b.Crossed) > 0 && !strings.Contains(got, b.Crossed[0])) {
