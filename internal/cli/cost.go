@@ -32,7 +32,10 @@ func newCostImportCmd() *cobra.Command {
 		Use:   "import FILE…",
 		Short: "Import FOCUS billing exports, allocated to services and teams",
 		Long: `Import reads FinOps FOCUS 1.0-1.2 exports in CSV (gzip or plain, "-" for
-standard input), allocates every row to a catalog service and its team by the
+standard input), or a provider's native export converted to FOCUS: AWS Cost
+and Usage Reports (legacy and 2.0), Azure cost details (EA and MCA, actual and
+amortized, any header spelling), the Google Cloud billing export as CSV and
+Oracle Cloud cost reports (detected from the header). It allocates every row to a catalog service and its team by the
 resources the Services declare (resource id patterns, then tag matchers, then
 accounts: the sub-account, then the billing account), and rolls the cost up
 per day and per resource. Money is exact decimal.

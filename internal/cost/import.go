@@ -18,6 +18,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"kiban.dev/kiban/internal/billconv"
 	"kiban.dev/kiban/internal/focus"
 	"kiban.dev/kiban/internal/ownership"
 	"kiban.dev/kiban/internal/store"
@@ -140,16 +141,17 @@ type allocation struct {
 	tagged              bool
 }
 
-// Import reads one FOCUS export from r, allocates its rows and replaces
+// Import reads one billing export from r (FOCUS, or a native AWS, Azure,
+// GCP or OCI export converted to FOCUS rows), allocates its rows and replaces
 // the cost of the billing periods it covers, in one transaction with its
 // audit entry. A malformed row fails the import with an *ImportError and
 // changes nothing, unless opts.SkipBadRows.
 func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Result, error) {
-	rd, err := focus.NewReader(r)
+	rd, err := billconv.NewReader(r)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w: %w", opts.Source, ErrBadFile, err)
 	}
-	res := Result{Source: opts.Source, Format: "focus-" + rd.Version(), Allocated: map[string]int{}, Extra: rd.Extra()}
+	res := Result{Source: opts.Source, Format: rd.Format(), Allocated: map[string]int{}, Extra: rd.Extra()}
 	daily := map[dailyKey]*sums{}
 	resources := map[resourceKey]*resourceSums{}
 	allocs := map[string]allocation{}
