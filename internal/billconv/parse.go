@@ -4,87 +4,13 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"kiban.dev/kiban/internal/focus"
 )
 
-const (
-	// maxExponent and maxDigits bound a number: no cost needs more, and
-	// unbounded exponents make printing a decimal arbitrarily slow.
-	maxExponent = 1000
-	maxDigits   = 100
-)
-
-// parseDecimal parses a number as billing exports write it: an optional
-// sign, digits with at most one decimal point, an optional exponent
-// ("1.81E-8", "5e-06"). Anything else is false.
-func parseDecimal(s string) (decimal.Decimal, bool) {
-	i := 0
-	if i < len(s) && (s[i] == '-' || s[i] == '+') {
-		i++
-	}
-	digits, sig, frac := 0, 0, 0
-	dot := false
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-			if dot {
-				frac++
-			}
-			if sig > 0 || c != '0' {
-				sig++
-			}
-			continue
-		case c == '.' && !dot:
-			dot = true
-			continue
-		}
-		break
-	}
-	if digits == 0 {
-		return decimal.Decimal{}, false
-	}
-	exp := -frac
-	if i < len(s) {
-		if s[i] != 'e' && s[i] != 'E' {
-			return decimal.Decimal{}, false
-		}
-		i++
-		neg := false
-		if i < len(s) && (s[i] == '-' || s[i] == '+') {
-			neg = s[i] == '-'
-			i++
-		}
-		if i == len(s) {
-			return decimal.Decimal{}, false
-		}
-		e := 0
-		for ; i < len(s); i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return decimal.Decimal{}, false
-			}
-			if e < 1<<20 {
-				e = e*10 + int(c-'0')
-			}
-		}
-		if neg {
-			e = -e
-		}
-		exp += e
-	}
-	if sig == 0 {
-		return decimal.Decimal{}, true
-	}
-	if sig > maxDigits || exp < -maxExponent || exp > maxExponent {
-		return decimal.Decimal{}, false
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, false
-	}
-	return d, true
-}
+// parseDecimal parses a number as billing exports write it (an optional
+// sign, digits, a decimal point, an exponent): the FOCUS reader's parser.
+func parseDecimal(s string) (decimal.Decimal, bool) { return focus.ParseDecimal(s) }
 
 // Timestamp quirks found by parseTime.
 const (

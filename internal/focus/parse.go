@@ -16,6 +16,10 @@ const (
 	maxDigits = 100
 )
 
+// ParseDecimal parses a number as billing exports write it; see
+// parseDecimal. Native export readers share it.
+func ParseDecimal(s string) (decimal.Decimal, bool) { return parseDecimal(s) }
+
 // parseDecimal parses a FOCUS numeric value: an optional sign, digits with at
 // most one decimal point, and an optional exponent ("1.2E-5"). It returns
 // false for anything else. Values whose significant digits fit in an int64
