@@ -62,3 +62,25 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// TestImportSpecExamples imports every worked example of the FOCUS 1.2
+// specification; the roll-ups hold what the import counted.
+func TestImportSpecExamples(t *testing.T) {
+	files, err := filepath.Glob("../focus/testdata/spec_examples/*.csv")
+	if err != nil || len(files) != 11 {
+		t.Fatalf("spec examples: %d, %v", len(files), err)
+	}
+	forEachStore(t, func(t *testing.T, st *store.Store, res *ownership.Resolver) {
+		for _, name := range files {
+			f, err := os.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Import(t.Context(), st, f, Options{Source: name, Actor: "test", Resolver: res})
+			f.Close()
+			if err != nil || r.Rows == 0 || r.Skipped != 0 {
+				t.Errorf("%s: %+v, %v", filepath.Base(name), r, err)
+			}
+		}
+	})
+}
