@@ -258,16 +258,9 @@ func writeCostTable(w io.Writer, r cost.Report) error {
 			if l.Tagged {
 				tagged = "yes"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\n", l.Provider, dashIfEmpty(l.Service), tagged,
-				l.Effective.StringFixed(2), l.Currency, dashIfEmpty(l.ResourceID))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\n", l.Provider, dash(l.Service), tagged,
+				l.Effective.StringFixed(2), l.Currency, dash(l.ResourceID))
 		}
 	}
 	return tw.Flush()
-}
-
-func dashIfEmpty(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -30,8 +30,8 @@ each anomaly of the last week once to the owning team's chat.`,
   kiban cost anomalies --from 2026-10-01 --to 2026-11-01 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "json" {
-				return fmt.Errorf("cost anomalies: unknown output %q; expected table or json", out)
+			if err := checkTable(out); err != nil {
+				return err
 			}
 			end := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 			start := end.AddDate(0, 0, -30)
@@ -75,6 +75,6 @@ each anomaly of the last week once to the owning team's chat.`,
 	cmd.Flags().StringVar(&to, "to", "", "day after the last, YYYY-MM-DD")
 	cmd.Flags().Float64Var(&threshold, "threshold", 4, "robust z-score from which a day is anomalous")
 	cmd.Flags().IntVar(&weeks, "weeks", 6, "weeks of history each day is compared with (4 to 8)")
-	cmd.Flags().StringVarP(&out, "output", "o", "table", "output format: table or json")
+	tableFlag(cmd, &out)
 	return cmd
 }

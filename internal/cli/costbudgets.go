@@ -25,8 +25,8 @@ day as the median of the last four known days of the same weekday.`,
   kiban cost budgets --month 2026-10 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "json" {
-				return fmt.Errorf("cost budgets: unknown output %q; expected table or json", out)
+			if err := checkTable(out); err != nil {
+				return err
 			}
 			asOf := time.Now().UTC()
 			if month != "" {
@@ -67,7 +67,7 @@ day as the median of the last four known days of the same weekday.`,
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%s\t%.1f%%\t%s\t%.1f%%\t%s\t%s\n", s.Name, what, s.Owner, s.Forecast.Month,
 					s.Amount.StringFixed(2), s.Currency, s.Forecast.Actual.StringFixed(2), s.ActualPercent,
-					s.Forecast.MonthEnd.StringFixed(2), s.ForecastPercent, dashIfEmpty(s.Forecast.Through), dashIfEmpty(strings.Join(s.Crossed, ", ")))
+					s.Forecast.MonthEnd.StringFixed(2), s.ForecastPercent, dash(s.Forecast.Through), dash(strings.Join(s.Crossed, ", ")))
 			}
 			return tw.Flush()
 		},
@@ -75,6 +75,6 @@ day as the median of the last four known days of the same weekday.`,
 	configFlag(cmd, &dir)
 	dbFlag(cmd, &db)
 	cmd.Flags().StringVar(&month, "month", "", "a past month, YYYY-MM (default: the current month)")
-	cmd.Flags().StringVarP(&out, "output", "o", "table", "output format: table or json")
+	tableFlag(cmd, &out)
 	return cmd
 }

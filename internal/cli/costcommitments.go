@@ -25,8 +25,8 @@ categories commitments apply to.`,
   kiban cost commitments --from 2026-06 --to 2026-12 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "json" {
-				return fmt.Errorf("cost commitments: unknown output %q; expected table or json", out)
+			if err := checkTable(out); err != nil {
+				return err
 			}
 			start, end, err := cost.MonthRange(from, to, time.Now())
 			if err != nil {
@@ -51,12 +51,12 @@ categories commitments apply to.`,
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "MONTH\tPROVIDER\tCOVERED\tON DEMAND\tCOVERAGE\tUTILISATION")
 			for _, c := range r.Coverage {
-				fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\n", c.Month, dashIfEmpty(c.Provider), c.Covered.StringFixed(2), c.Currency,
+				fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\n", c.Month, dash(c.Provider), c.Covered.StringFixed(2), c.Currency,
 					c.OnDemand.StringFixed(2), ratioPct(c.Coverage), ratioPct(c.Utilization))
 			}
 			fmt.Fprintln(tw, "\nMONTH\tCOMMITMENT\tTYPE\tPURCHASED\tUSED\tUNUSED\tUTILISATION")
 			for _, u := range r.Commitments {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Month, u.ID, dashIfEmpty(u.Type), u.Purchased.StringFixed(2),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Month, u.ID, dash(u.Type), u.Purchased.StringFixed(2),
 					u.Used.StringFixed(2), u.Unused.StringFixed(2), ratioPct(u.Utilization))
 			}
 			return tw.Flush()
@@ -65,7 +65,7 @@ categories commitments apply to.`,
 	dbFlag(cmd, &db)
 	cmd.Flags().StringVar(&from, "from", "", "first month, YYYY-MM (default: six months before --to)")
 	cmd.Flags().StringVar(&to, "to", "", "month after the last, YYYY-MM (default: next month)")
-	cmd.Flags().StringVarP(&out, "output", "o", "table", "output format: table or json")
+	tableFlag(cmd, &out)
 	return cmd
 }
 

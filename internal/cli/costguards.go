@@ -26,8 +26,8 @@ the team's chat once.`,
 		Example: `  kiban cost guards --config catalog --db "$KIBAN_DB"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "json" {
-				return fmt.Errorf("cost guards: unknown output %q; expected table or json", out)
+			if err := checkTable(out); err != nil {
+				return err
 			}
 			c, err := loadCatalog(cmd, dir)
 			if err != nil {
@@ -54,8 +54,8 @@ the team's chat once.`,
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "GUARD\tPROVIDER\tTEAM\tDAY\tRESOURCES\tEXPECTED\tCOST\tUSUAL\tBREACHES")
 				for _, g := range guards {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", g.Name, g.Provider, dashIfEmpty(g.Team), dashIfEmpty(g.Day),
-						g.Resources, g.Expected, g.Cost.StringFixed(2), g.Usual.StringFixed(2), dashIfEmpty(strings.Join(g.Breaches, "; ")))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", g.Name, g.Provider, dash(g.Team), dash(g.Day),
+						g.Resources, g.Expected, g.Cost.StringFixed(2), g.Usual.StringFixed(2), dash(strings.Join(g.Breaches, "; ")))
 				}
 				err = tw.Flush()
 			}
@@ -70,6 +70,6 @@ the team's chat once.`,
 	}
 	configFlag(cmd, &dir)
 	dbFlag(cmd, &db)
-	cmd.Flags().StringVarP(&out, "output", "o", "table", "output format: table or json")
+	tableFlag(cmd, &out)
 	return cmd
 }

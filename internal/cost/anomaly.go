@@ -3,7 +3,6 @@ package cost
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -231,30 +230,12 @@ func contributors(ctx context.Context, st *store.Store, a Anomaly, n int) ([]Res
 // (the service's team; unallocated anomalies go to fallbackTeam when set),
 // once per anomaly however often it runs. It returns how many were queued.
 func NotifyAnomalies(ctx context.Context, st *store.Store, c *catalog.Catalog, anomalies []Anomaly, fallbackTeam, baseURL string) (int, error) {
-	queued := 0
-	err := st.InTx(ctx, func(tx *store.Tx) error {
-		for _, a := range anomalies {
-			team := cmp.Or(a.Team, fallbackTeam)
-			t, ok := c.Team(team)
-			if !ok || !t.Spec.Chat.HasWebhook() {
-				continue
-			}
-			payload, err := json.Marshal(anomalyMessage(a, baseURL))
-			if err != nil {
-				return err
-			}
-			ok, err = tx.Enqueue(ctx, store.OutboxMessage{Team: team, Kind: "cost.anomaly",
-				DedupKey: fmt.Sprintf("cost.anomaly:%s:%s:%s:%s", a.Service, a.ServiceCategory, a.Currency, a.Day), Payload: payload})
-			if err != nil {
-				return err
-			}
-			if ok {
-				queued++
-			}
-		}
-		return nil
-	})
-	return queued, err
+	msgs := make([]message, 0, len(anomalies))
+	for _, a := range anomalies {
+		msgs = append(msgs, message{team: cmp.Or(a.Team, fallbackTeam), kind: "cost.anomaly",
+			dedup: fmt.Sprintf("cost.anomaly:%s:%s:%s:%s", a.Service, a.ServiceCategory, a.Currency, a.Day), msg: anomalyMessage(a, baseURL)})
+	}
+	return queueAll(ctx, st, c, msgs)
 }
 
 func anomalyMessage(a Anomaly, baseURL string) notify.Message {

@@ -1,8 +1,8 @@
 package cost
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -94,33 +94,16 @@ func Guards(ctx context.Context, st *store.Store, c *catalog.Catalog, asOf time.
 // NotifyGuards queues one chat message per guard and day it was breached,
 // to the guard's team (or fallbackTeam for organisation-wide guards).
 func NotifyGuards(ctx context.Context, st *store.Store, c *catalog.Catalog, statuses []GuardStatus, fallbackTeam string) (int, error) {
-	queued := 0
-	err := st.InTx(ctx, func(tx *store.Tx) error {
-		for _, s := range statuses {
-			team := s.Team
-			if team == "" {
-				team = fallbackTeam
-			}
-			t, ok := c.Team(team)
-			if len(s.Breaches) == 0 || !ok || !t.Spec.Chat.HasWebhook() {
-				continue
-			}
-			head := fmt.Sprintf("Monitoring bill: %s beyond expectations on %s", s.Provider, s.Day)
-			payload, err := json.Marshal(notify.Message{Text: head, Blocks: []notify.Block{notify.Header(head),
-				notify.Section(notify.Escape(strings.Join(s.Breaches, "; ")) + "\nGuard " + notify.Escape(s.Name) +
-					": check for a missing tag filter or an agent installed where it should not be.")}})
-			if err != nil {
-				return err
-			}
-			ok, err = tx.Enqueue(ctx, store.OutboxMessage{Team: team, Kind: "cost.guard", DedupKey: "cost.guard:" + s.Name + ":" + s.Day, Payload: payload})
-			if err != nil {
-				return err
-			}
-			if ok {
-				queued++
-			}
+	var msgs []message
+	for _, s := range statuses {
+		if len(s.Breaches) == 0 {
+			continue
 		}
-		return nil
-	})
-	return queued, err
+		head := fmt.Sprintf("Monitoring bill: %s beyond expectations on %s", s.Provider, s.Day)
+		msgs = append(msgs, message{team: cmp.Or(s.Team, fallbackTeam), kind: "cost.guard", dedup: "cost.guard:" + s.Name + ":" + s.Day,
+			msg: notify.Message{Text: head, Blocks: []notify.Block{notify.Header(head),
+				notify.Section(notify.Escape(strings.Join(s.Breaches, "; ")) + "\nGuard " + notify.Escape(s.Name) +
+					": check for a missing tag filter or an agent installed where it should not be.")}}})
+	}
+	return queueAll(ctx, st, c, msgs)
 }

@@ -2,11 +2,11 @@ package cost
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/chat"
 	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/store"
 )
@@ -17,27 +17,34 @@ import (
 // returns how many messages were queued. baseURL is kiban's external URL,
 // for links.
 func NotifyBudgets(ctx context.Context, st *store.Store, c *catalog.Catalog, statuses []BudgetStatus, baseURL string) (int, error) {
+	var msgs []message
+	for _, s := range statuses {
+		for _, th := range s.Crossed {
+			msgs = append(msgs, message{team: s.Owner, kind: "cost.budget",
+				dedup: fmt.Sprintf("cost.budget:%s:%s:%s", s.Name, s.Forecast.Month, th), msg: budgetMessage(s, th, baseURL)})
+		}
+	}
+	return queueAll(ctx, st, c, msgs)
+}
+
+// message is a chat message for a team, sent once per dedup key.
+type message struct {
+	team, kind, dedup string
+	msg               notify.Message
+}
+
+// queueAll queues msgs in one transaction and returns how many were
+// queued (teams without a webhook, and keys already used, get none).
+func queueAll(ctx context.Context, st *store.Store, c *catalog.Catalog, msgs []message) (int, error) {
 	queued := 0
 	err := st.InTx(ctx, func(tx *store.Tx) error {
-		for _, s := range statuses {
-			t, ok := c.Team(s.Owner)
-			if !ok || !t.Spec.Chat.HasWebhook() {
-				continue
+		for _, m := range msgs {
+			ok, err := chat.Queue(ctx, tx, c, m.team, m.kind, m.dedup, m.msg)
+			if err != nil {
+				return err
 			}
-			for _, th := range s.Crossed {
-				msg := budgetMessage(s, th, baseURL)
-				payload, err := json.Marshal(msg)
-				if err != nil {
-					return err
-				}
-				ok, err := tx.Enqueue(ctx, store.OutboxMessage{Team: s.Owner, Kind: "cost.budget",
-					DedupKey: fmt.Sprintf("cost.budget:%s:%s:%s", s.Name, s.Forecast.Month, th), Payload: payload})
-				if err != nil {
-					return err
-				}
-				if ok {
-					queued++
-				}
+			if ok {
+				queued++
 			}
 		}
 		return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/chat"
 	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/store"
 	"kiban.dev/kiban/internal/testenv"
@@ -577,7 +578,7 @@ func TestDispatcher(t *testing.T) {
 		srv := httptest.NewServer(rcv)
 		defer srv.Close()
 		env := map[string]string{}
-		d := &Dispatcher{Store: e.st, Catalog: func() *catalog.Catalog { return e.cat }, Now: func() time.Time { return *e.clock },
+		d := &chat.Dispatcher{Store: e.st, Catalog: func() *catalog.Catalog { return e.cat }, Now: func() time.Time { return *e.clock },
 			Getenv: func(k string) string { return env[k] }}
 		if _, err := e.m.Open(ctx, "token:ada", OpenRequest{Title: "Checkout errors", Severity: "SEV2", Services: []string{"checkout-api"}}); err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"kiban.dev/kiban/internal/chat"
 	"kiban.dev/kiban/internal/notify"
 	"kiban.dev/kiban/internal/postmortem"
 	"kiban.dev/kiban/internal/store"
@@ -20,11 +21,7 @@ func (m *Manager) enqueue(ctx context.Context, tx *store.Tx, in store.Incident, 
 // enqueueFor queues msg for team and reports whether it was queued: not
 // when the team has no chat webhook or dedup was already used.
 func (m *Manager) enqueueFor(ctx context.Context, tx *store.Tx, team, kind, dedup string, msg notify.Message) (bool, error) {
-	t, ok := m.catalog().Team(team)
-	if !ok || !t.Spec.Chat.HasWebhook() {
-		return false, nil
-	}
-	return tx.Enqueue(ctx, store.OutboxMessage{Team: team, Kind: kind, DedupKey: dedup, Payload: mustJSON(msg)})
+	return chat.Queue(ctx, tx, m.catalog(), team, kind, dedup, msg)
 }
 
 // IncidentURL is the incident's page.

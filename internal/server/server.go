@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/chat"
 	"kiban.dev/kiban/internal/cost"
 	"kiban.dev/kiban/internal/incident"
 	"kiban.dev/kiban/internal/notify"
@@ -84,7 +85,7 @@ type Server struct {
 	reg     *prometheus.Registry // what /metrics serves
 
 	incidents *incident.Manager
-	outbox    *incident.Dispatcher
+	outbox    *chat.Dispatcher
 }
 
 // New loads the tree and builds the server. A tree with errors does not
@@ -119,7 +120,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.incidents = incident.New(incident.Config{Store: cfg.Store, Catalog: s.Catalog, Now: cfg.Now,
 		BaseURL: cfg.ExternalURL, Logger: cfg.Logger, Budget: s.remainingBudget})
-	s.outbox = &incident.Dispatcher{Store: cfg.Store, Catalog: s.Catalog, Getenv: cfg.Getenv, Log: cfg.Logger, Now: cfg.Now,
+	s.outbox = &chat.Dispatcher{Store: cfg.Store, Catalog: s.Catalog, Getenv: cfg.Getenv, Log: cfg.Logger, Now: cfg.Now,
 		Webhook: &notify.Webhook{}}
 	s.handler = s.routes(reg)
 	return s, nil
