@@ -28,15 +28,9 @@ day as the median of the last four known days of the same weekday.`,
 			if err := checkTable(out); err != nil {
 				return err
 			}
-			asOf := time.Now().UTC()
-			if month != "" {
-				m, err := time.Parse("2006-01", month)
-				if err != nil {
-					return fmt.Errorf("--month: %q is not a month, YYYY-MM", month)
-				}
-				if end := m.AddDate(0, 1, -1); end.Before(asOf) {
-					asOf = end
-				}
+			asOf, err := cost.BudgetDay(month, time.Now().UTC())
+			if err != nil {
+				return err
 			}
 			c, err := loadCatalog(cmd, dir)
 			if err != nil {

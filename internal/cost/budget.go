@@ -104,6 +104,22 @@ type BudgetStatus struct {
 	Crossed []string `json:"crossed"`
 }
 
+// BudgetDay is the day budgets are evaluated on for month (YYYY-MM): its
+// last day, or now while the month runs; now when month is empty.
+func BudgetDay(month string, now time.Time) (time.Time, error) {
+	if month == "" {
+		return now, nil
+	}
+	m, err := time.Parse("2006-01", month)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("month: %q is not a month, YYYY-MM", month)
+	}
+	if end := m.AddDate(0, 1, -1); end.Before(now) {
+		return end, nil
+	}
+	return now, nil
+}
+
 // Budgets evaluates every CostBudget of the catalog for the month of
 // asOf from the daily roll-ups.
 func Budgets(ctx context.Context, st *store.Store, c *catalog.Catalog, asOf time.Time) ([]BudgetStatus, error) {

@@ -167,3 +167,20 @@ func slicesIndex(c *catalog.Catalog, name string) int {
 	}
 	return -1
 }
+
+func TestBudgetDay(t *testing.T) {
+	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	for month, want := range map[string]time.Time{
+		"":        now,
+		"2026-11": now,
+		"2026-10": time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC),
+		"2027-01": now,
+	} {
+		if got, err := BudgetDay(month, now); err != nil || !got.Equal(want) {
+			t.Errorf("BudgetDay(%q) = %v, %v; want %v", month, got, err, want)
+		}
+	}
+	if _, err := BudgetDay("October", now); err == nil {
+		t.Error("a month that is not YYYY-MM is accepted")
+	}
+}

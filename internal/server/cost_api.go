@@ -85,16 +85,10 @@ func (s *Server) handleAPICostReport(w http.ResponseWriter, r *http.Request) {
 // current month (or ?month=YYYY-MM, as of its last day):
 // GET /api/v1/cost/budgets.
 func (s *Server) handleAPICostBudgets(w http.ResponseWriter, r *http.Request) {
-	asOf := s.now()
-	if v := r.FormValue("month"); v != "" {
-		m, err := time.Parse("2006-01", v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "month must be YYYY-MM")
-			return
-		}
-		if end := m.AddDate(0, 1, -1); end.Before(asOf) {
-			asOf = end
-		}
+	asOf, err := cost.BudgetDay(r.FormValue("month"), s.now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	statuses, err := cost.Budgets(r.Context(), s.store, s.current().cat, asOf)
 	if err != nil {
