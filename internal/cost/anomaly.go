@@ -178,7 +178,7 @@ func contributors(ctx context.Context, st *store.Store, a Anomaly, n int) ([]Res
 		return nil, err
 	}
 	type acc struct {
-		line ResourceLine
+		line *resourceSum
 		past map[string]float64
 	}
 	byID := map[string]*acc{}
@@ -189,14 +189,12 @@ func contributors(ctx context.Context, st *store.Store, a Anomaly, n int) ([]Res
 		k := r.Provider + "\x00" + r.ResourceID + "\x00" + r.ServiceName
 		x := byID[k]
 		if x == nil {
-			x = &acc{line: ResourceLine{ResourceID: r.ResourceID, ResourceName: r.ResourceName, Provider: r.Provider,
-				SubAccount: r.SubAccount, ServiceName: r.ServiceName, Service: r.Service, Team: r.Team, Tagged: r.Tagged,
-				Amounts: Amounts{Currency: r.Currency}}, past: map[string]float64{}}
+			x = &acc{line: newResourceSum(r), past: map[string]float64{}}
 			byID[k] = x
 		}
 		e := parse(r.Effective)
 		if r.Day == a.Day {
-			x.line.add("", parse(r.Billed), e, parse(r.List))
+			x.line.add(r)
 			continue
 		}
 		f, _ := e.Float64()
@@ -208,15 +206,16 @@ func contributors(ctx context.Context, st *store.Store, a Anomaly, n int) ([]Res
 	}
 	var all []scored
 	for _, x := range byID {
-		if x.line.Effective.IsZero() {
+		line := x.line.result()
+		if line.Effective.IsZero() {
 			continue
 		}
 		var hist []float64
 		for w := 1; w <= 4; w++ {
 			hist = append(hist, x.past[d.AddDate(0, 0, -7*w).Format(time.DateOnly)])
 		}
-		f, _ := x.line.Effective.Float64()
-		all = append(all, scored{x.line, f - medianFloat(hist)})
+		f, _ := line.Effective.Float64()
+		all = append(all, scored{line, f - medianFloat(hist)})
 	}
 	slices.SortFunc(all, func(a, b scored) int { return cmp.Compare(b.growth, a.growth) })
 	out := []ResourceLine{}

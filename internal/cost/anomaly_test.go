@@ -74,7 +74,7 @@ func TestDetectAnomalies(t *testing.T) {
 			ps = append(ps, p)
 		}
 		err := st.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.ImportCost(ctx, store.CostImport{Source: "synthetic", Format: "test", Periods: ps, Totals: json.RawMessage(`[]`), Actor: "test"}, store.CostData{Daily: daily, Resources: resources})
+			_, err := tx.ImportCost(ctx, store.CostImport{Source: "synthetic", Format: "test", Periods: ps, Totals: json.RawMessage(`[]`), Actor: "test"}, store.CostData{Daily: daily, ResourceMonths: ResourceMonths(resources)})
 			return err
 		})
 		if err != nil {

@@ -36,7 +36,7 @@ func TestGuards(t *testing.T) {
 		}
 		err = st.InTx(ctx, func(tx *store.Tx) error {
 			_, err := tx.ImportCost(ctx, store.CostImport{Source: "t", Format: "test", Periods: periods, Totals: json.RawMessage(`[]`), Actor: "test"},
-				store.CostData{Resources: resources})
+				store.CostData{ResourceMonths: ResourceMonths(resources)})
 			return err
 		})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -58,14 +59,36 @@ type Amounts struct {
 // cost of usage: negotiated and commitment discounts.
 func (a Amounts) Savings() decimal.Decimal { return a.Saved }
 
-// add adds one row's or roll-up's amounts.
-func (a *Amounts) add(charge string, billed, effective, list decimal.Decimal) {
-	a.Billed = a.Billed.Add(billed)
-	a.Effective = a.Effective.Add(effective)
-	a.List = a.List.Add(list)
+// amountSums adds up Amounts exactly without allocating.
+type amountSums struct {
+	billed, effective, list, saved total
+}
+
+// add adds one row's amounts.
+func (a *amountSums) add(charge string, billed, effective, list decimal.Decimal) {
+	a.billed.Add(billed)
+	a.effective.Add(effective)
+	a.list.Add(list)
 	if charge == "Usage" {
-		a.Saved = a.Saved.Add(list.Sub(effective))
+		a.saved.Add(list)
+		a.saved.Add(effective.Neg())
 	}
+}
+
+// addStrings adds a roll-up's amounts, written as decimal text.
+func (a *amountSums) addStrings(charge, billed, effective, list string) {
+	a.billed.AddString(billed)
+	a.effective.AddString(effective)
+	a.list.AddString(list)
+	if charge == "Usage" {
+		a.saved.AddString(list)
+		a.saved.SubString(effective)
+	}
+}
+
+func (a *amountSums) amounts(currency string) Amounts {
+	return Amounts{Currency: currency, Billed: a.billed.Decimal(), Effective: a.effective.Decimal(), List: a.list.Decimal(),
+		Saved: a.saved.Decimal()}
 }
 
 // Result says what an import did.
@@ -104,12 +127,27 @@ func (e *ImportError) Error() string {
 
 func (e *ImportError) Unwrap() error { return e.Err }
 
+// unixDay is a UTC day as days since 1970-01-01.
+type unixDay int32
+
+func dayOf(t time.Time) unixDay {
+	u := t.Unix()
+	d := u / 86400
+	if u < 0 && u%86400 != 0 {
+		d--
+	}
+	return unixDay(d)
+}
+
+func (d unixDay) String() string { return time.Unix(int64(d)*86400, 0).UTC().Format(time.DateOnly) }
+
 type dailyKey struct {
-	provider, account, period, day, service, team, serviceCategory, chargeCategory, currency string
+	provider, account, period, service, team, serviceCategory, chargeCategory, currency string
+	day                                                                                 unixDay
 }
 
 type resourceKey struct {
-	provider, account, period, day, resource, subAccount, service, serviceName, currency string
+	provider, account, period, resource, subAccount, service, serviceName, currency string
 }
 
 type commitmentKey struct {
@@ -117,22 +155,44 @@ type commitmentKey struct {
 }
 
 type sums struct {
-	billed, effective, list, contracted decimal.Decimal
+	billed, effective, list, contracted total
 	rows                                int64
 }
 
 func (s *sums) add(r *focus.Row) {
-	s.billed = s.billed.Add(r.BilledCost)
-	s.effective = s.effective.Add(r.EffectiveCost)
-	s.list = s.list.Add(r.ListCost)
-	s.contracted = s.contracted.Add(r.ContractedCost)
+	s.billed.Add(r.BilledCost)
+	s.effective.Add(r.EffectiveCost)
+	s.list.Add(r.ListCost)
+	s.contracted.Add(r.ContractedCost)
 	s.rows++
 }
 
+// resourceSums is a resource's cost in a billing period and per day.
 type resourceSums struct {
-	sums
+	month                       sums
+	days                        []daySums
 	name, serviceCategory, team string
 	tagged                      bool
+}
+
+type daySums struct {
+	sums
+	day unixDay
+}
+
+// day returns the sums of day d, adding them when new. Rows of a
+// resource mostly come in day order, so the last day is tried first.
+func (r *resourceSums) day(d unixDay) *sums {
+	if n := len(r.days); n > 0 && r.days[n-1].day == d {
+		return &r.days[n-1].sums
+	}
+	for i := range r.days {
+		if r.days[i].day == d {
+			return &r.days[i].sums
+		}
+	}
+	r.days = append(r.days, daySums{day: d})
+	return &r.days[len(r.days)-1].sums
 }
 
 // allocation is where rows of one resource go.
@@ -157,8 +217,8 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	allocs := map[string]allocation{}
 	commitments := map[commitmentKey]*sums{}
 	periods := map[store.CostPeriod]bool{}
-	totals := map[string]*Amounts{}
-	var key strings.Builder
+	totals := map[string]*amountSums{}
+	var key []byte
 	var raw []store.CostRow
 	keepFrom := ""
 	if opts.KeepRawDays > 0 {
@@ -168,11 +228,15 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 		}
 		keepFrom = now.UTC().AddDate(0, 0, -opts.KeepRawDays).Format(time.DateOnly)
 	}
+	var lastPeriodStart time.Time
+	lastPeriod := ""
+	next, stop := readAhead(rd)
+	defer stop()
 	for {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		row, err := rd.Next()
+		row, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -191,22 +255,23 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			return Result{}, fmt.Errorf("%s: %w: %w", opts.Source, ErrBadFile, err)
 		}
 		res.Rows++
-		period := store.CostPeriod{Provider: row.ProviderName, BillingAccount: row.BillingAccountID,
-			BillingPeriod: row.BillingPeriodStart.UTC().Format(time.DateOnly)}
+		if lastPeriod == "" || !row.BillingPeriodStart.Equal(lastPeriodStart) {
+			lastPeriodStart, lastPeriod = row.BillingPeriodStart, row.BillingPeriodStart.UTC().Format(time.DateOnly)
+		}
+		period := store.CostPeriod{Provider: row.ProviderName, BillingAccount: row.BillingAccountID, BillingPeriod: lastPeriod}
 		periods[period] = true
 
-		key.Reset()
-		key.WriteString(row.SubAccountID)
-		key.WriteByte(0)
-		key.WriteString(row.BillingAccountID)
-		key.WriteByte(0)
-		key.WriteString(row.ResourceID)
-		key.WriteByte(0)
-		key.WriteString(row.Tags)
-		a, ok := allocs[key.String()]
+		key = append(key[:0], row.SubAccountID...)
+		key = append(key, 0)
+		key = append(key, row.BillingAccountID...)
+		key = append(key, 0)
+		key = append(key, row.ResourceID...)
+		key = append(key, 0)
+		key = append(key, row.Tags...)
+		a, ok := allocs[string(key)]
 		if !ok {
 			a = allocate(opts.Resolver, row)
-			allocs[key.String()] = a
+			allocs[string(key)] = a
 		}
 		if a.rule == "" {
 			res.Allocated["unallocated"]++
@@ -214,29 +279,35 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			res.Allocated[a.rule]++
 		}
 
-		day := row.ChargePeriodStart.UTC().Format(time.DateOnly)
-		dk := dailyKey{period.Provider, period.BillingAccount, period.BillingPeriod, day,
-			a.service, a.team, row.ServiceCategory, row.ChargeCategory, row.BillingCurrency}
+		rowDay := dayOf(row.ChargePeriodStart)
+		dk := dailyKey{period.Provider, period.BillingAccount, period.BillingPeriod,
+			a.service, a.team, row.ServiceCategory, row.ChargeCategory, row.BillingCurrency, rowDay}
 		d := daily[dk]
 		if d == nil {
 			d = &sums{}
 			daily[dk] = d
 		}
 		d.add(row)
-		rk := resourceKey{period.Provider, period.BillingAccount, period.BillingPeriod, day, row.ResourceID, row.SubAccountID,
+		rk := resourceKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.ResourceID, row.SubAccountID,
 			a.service, row.ServiceName, row.BillingCurrency}
 		rs := resources[rk]
 		if rs == nil {
-			rs = &resourceSums{name: row.ResourceName, serviceCategory: row.ServiceCategory, team: a.team, tagged: a.tagged}
+			// The reader's resource strings share memory with the whole
+			// line: keep copies.
+			rk.resource = strings.Clone(rk.resource)
+			rs = &resourceSums{name: strings.Clone(row.ResourceName), serviceCategory: row.ServiceCategory, team: a.team, tagged: a.tagged}
 			resources[rk] = rs
 		}
-		rs.add(row)
-		if keepFrom != "" && day >= keepFrom {
-			raw = append(raw, store.CostRow{CostPeriod: period, Line: row.Line, Day: day, SubAccount: row.SubAccountID,
-				ResourceID: strings.Clone(row.ResourceID), ServiceName: row.ServiceName, ServiceCategory: row.ServiceCategory,
-				ChargeCategory: row.ChargeCategory, ChargeDescription: row.ChargeDescription, Currency: row.BillingCurrency,
-				Billed: row.BilledCost.String(), Effective: row.EffectiveCost.String(), List: row.ListCost.String(),
-				Tags: strings.Clone(row.Tags), Service: a.service, Team: a.team})
+		rs.month.add(row)
+		rs.day(rowDay).add(row)
+		if keepFrom != "" {
+			if day := row.ChargePeriodStart.UTC().Format(time.DateOnly); day >= keepFrom {
+				raw = append(raw, store.CostRow{CostPeriod: period, Line: row.Line, Day: day, SubAccount: row.SubAccountID,
+					ResourceID: strings.Clone(row.ResourceID), ServiceName: row.ServiceName, ServiceCategory: row.ServiceCategory,
+					ChargeCategory: row.ChargeCategory, ChargeDescription: row.ChargeDescription, Currency: row.BillingCurrency,
+					Billed: row.BilledCost.String(), Effective: row.EffectiveCost.String(), List: row.ListCost.String(),
+					Tags: strings.Clone(row.Tags), Service: a.service, Team: a.team})
+			}
 		}
 		if row.CommitmentDiscountID != "" {
 			ck := commitmentKey{period.Provider, period.BillingAccount, period.BillingPeriod, row.CommitmentDiscountID,
@@ -251,11 +322,12 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 		}
 		t := totals[row.BillingCurrency]
 		if t == nil {
-			t = &Amounts{Currency: row.BillingCurrency}
+			t = &amountSums{}
 			totals[row.BillingCurrency] = t
 		}
 		t.add(row.ChargeCategory, row.BilledCost, row.EffectiveCost, row.ListCost)
 	}
+	stop()
 	res.Tolerated = rd.Tolerated()
 	for p := range periods {
 		res.Periods = append(res.Periods, p)
@@ -263,26 +335,58 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	slices.SortFunc(res.Periods, func(a, b store.CostPeriod) int {
 		return strings.Compare(a.Provider+a.BillingAccount+a.BillingPeriod, b.Provider+b.BillingAccount+b.BillingPeriod)
 	})
-	for _, t := range totals {
-		res.Totals = append(res.Totals, *t)
+	for currency, t := range totals {
+		res.Totals = append(res.Totals, t.amounts(currency))
 	}
 	slices.SortFunc(res.Totals, func(a, b Amounts) int { return strings.Compare(a.Currency, b.Currency) })
 
+	days := map[unixDay]string{}
+	dayString := func(d unixDay) string {
+		s, ok := days[d]
+		if !ok {
+			s = d.String()
+			days[d] = s
+		}
+		return s
+	}
+	dailyKeys := slices.SortedFunc(maps.Keys(daily), func(a, b dailyKey) int {
+		return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
+			strings.Compare(a.period, b.period), cmp.Compare(a.day, b.day), strings.Compare(a.service, b.service),
+			strings.Compare(a.team, b.team), strings.Compare(a.serviceCategory, b.serviceCategory),
+			strings.Compare(a.chargeCategory, b.chargeCategory), strings.Compare(a.currency, b.currency))
+	})
+	// Rows in key order make the tables' B-trees grow at their end
+	// instead of splitting pages all over.
 	dailyRows := make([]store.CostDaily, 0, len(daily))
-	for k, s := range daily {
+	for _, k := range dailyKeys {
+		s := daily[k]
 		dailyRows = append(dailyRows, store.CostDaily{
 			CostPeriod: store.CostPeriod{Provider: k.provider, BillingAccount: k.account, BillingPeriod: k.period},
-			Day:        k.day, Service: k.service, Team: k.team, ServiceCategory: k.serviceCategory, ChargeCategory: k.chargeCategory,
+			Day:        dayString(k.day), Service: k.service, Team: k.team, ServiceCategory: k.serviceCategory, ChargeCategory: k.chargeCategory,
 			Currency: k.currency, Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(),
 			Contracted: s.contracted.String(), Rows: s.rows})
 	}
-	resourceRows := make([]store.CostResource, 0, len(resources))
-	for k, s := range resources {
-		resourceRows = append(resourceRows, store.CostResource{
+	resourceKeys := slices.SortedFunc(maps.Keys(resources), func(a, b resourceKey) int {
+		return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
+			strings.Compare(a.period, b.period), strings.Compare(a.resource, b.resource),
+			strings.Compare(a.subAccount, b.subAccount), strings.Compare(a.service, b.service),
+			strings.Compare(a.serviceName, b.serviceName), strings.Compare(a.currency, b.currency))
+	})
+	monthRows := make([]store.CostResourceMonth, 0, len(resources))
+	for _, k := range resourceKeys {
+		s := resources[k]
+		slices.SortFunc(s.days, func(a, b daySums) int { return cmp.Compare(a.day, b.day) })
+		m := store.CostResourceMonth{CostResource: store.CostResource{
 			CostPeriod: store.CostPeriod{Provider: k.provider, BillingAccount: k.account, BillingPeriod: k.period},
-			Day:        k.day, ResourceID: k.resource, ResourceName: s.name, SubAccount: k.subAccount, Service: k.service, Team: s.team,
+			ResourceID: k.resource, ResourceName: s.name, SubAccount: k.subAccount, Service: k.service, Team: s.team,
 			ServiceName: k.serviceName, ServiceCategory: s.serviceCategory, Tagged: s.tagged, Currency: k.currency,
-			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
+			Billed: s.month.billed.String(), Effective: s.month.effective.String(), List: s.month.list.String(), Rows: s.month.rows},
+			Days: make([]store.CostResourceDay, len(s.days))}
+		for i, d := range s.days {
+			m.Days[i] = store.CostResourceDay{Day: dayString(d.day), Billed: d.billed.String(), Effective: d.effective.String(),
+				List: d.list.String(), Rows: d.rows}
+		}
+		monthRows = append(monthRows, m)
 	}
 	commitmentRows := make([]store.CostCommitment, 0, len(commitments))
 	for k, s := range commitments {
@@ -292,48 +396,6 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			ChargeCategory: k.charge, ServiceCategory: k.serviceCategory, Currency: k.currency,
 			Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(), Rows: s.rows})
 	}
-	// The same per resource and month, for reports over whole months.
-	months := map[resourceKey]*store.CostResource{}
-	monthSums := map[resourceKey]*sums{}
-	for _, r := range resourceRows {
-		k := resourceKey{r.Provider, r.BillingAccount, r.BillingPeriod, "", r.ResourceID, r.SubAccount, r.Service, r.ServiceName, r.Currency}
-		if months[k] == nil {
-			m := r
-			m.Day = ""
-			months[k], monthSums[k] = &m, &sums{}
-		}
-		ms := monthSums[k]
-		ms.billed = ms.billed.Add(parse(r.Billed))
-		ms.effective = ms.effective.Add(parse(r.Effective))
-		ms.list = ms.list.Add(parse(r.List))
-		ms.rows += r.Rows
-	}
-	monthRows := make([]store.CostResource, 0, len(months))
-	for k, m := range months {
-		s := monthSums[k]
-		m.Billed, m.Effective, m.List, m.Rows = s.billed.String(), s.effective.String(), s.list.String(), s.rows
-		monthRows = append(monthRows, *m)
-	}
-	slices.SortFunc(monthRows, func(a, b store.CostResource) int {
-		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
-			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.ResourceID, b.ResourceID),
-			strings.Compare(a.SubAccount, b.SubAccount), strings.Compare(a.Service, b.Service),
-			strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.Currency, b.Currency))
-	})
-	// Rows in key order make the tables' B-trees grow at their end
-	// instead of splitting pages all over.
-	slices.SortFunc(dailyRows, func(a, b store.CostDaily) int {
-		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
-			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.Day, b.Day), strings.Compare(a.Service, b.Service),
-			strings.Compare(a.Team, b.Team), strings.Compare(a.ServiceCategory, b.ServiceCategory),
-			strings.Compare(a.ChargeCategory, b.ChargeCategory), strings.Compare(a.Currency, b.Currency))
-	})
-	slices.SortFunc(resourceRows, func(a, b store.CostResource) int {
-		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
-			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.Day, b.Day), strings.Compare(a.ResourceID, b.ResourceID),
-			strings.Compare(a.SubAccount, b.SubAccount), strings.Compare(a.Service, b.Service),
-			strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.Currency, b.Currency))
-	})
 	totalsJSON, err := json.Marshal(res.Totals)
 	if err != nil {
 		return Result{}, err
@@ -345,7 +407,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	err = st.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.ImportCost(ctx, store.CostImport{Source: opts.Source, Format: res.Format, Periods: res.Periods,
 			Rows: int64(res.Rows), Skipped: int64(res.Skipped), Totals: totalsJSON, Tolerated: toleratedJSON, Actor: opts.Actor},
-			store.CostData{Daily: dailyRows, Resources: resourceRows, ResourceMonths: monthRows, Commitments: commitmentRows, Rows: raw})
+			store.CostData{Daily: dailyRows, ResourceMonths: monthRows, Commitments: commitmentRows, Rows: raw})
 		if err != nil {
 			return err
 		}
@@ -386,4 +448,44 @@ func allocate(res *ownership.Resolver, row *focus.Row) allocation {
 		}
 	}
 	return a
+}
+
+// ResourceMonths groups the cost of resources per day into the shape
+// [store.Tx.ImportCost] writes: per resource and billing period, with the
+// period's sums and its days in order. Imports build it themselves; it
+// serves callers that write roll-ups of their own.
+func ResourceMonths(days []store.CostResource) []store.CostResourceMonth {
+	type group struct {
+		m     store.CostResourceMonth
+		sums  [3]total
+		order int
+	}
+	groups := map[resourceKey]*group{}
+	for _, r := range days {
+		k := resourceKey{r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.SubAccount, r.Service, r.ServiceName, r.Currency}
+		g := groups[k]
+		if g == nil {
+			g = &group{m: store.CostResourceMonth{CostResource: r}, order: len(groups)}
+			g.m.Day, g.m.Rows = "", 0
+			groups[k] = g
+		}
+		g.sums[0].AddString(r.Billed)
+		g.sums[1].AddString(r.Effective)
+		g.sums[2].AddString(r.List)
+		g.m.Rows += r.Rows
+		g.m.Days = append(g.m.Days, store.CostResourceDay{Day: r.Day, Billed: r.Billed, Effective: r.Effective, List: r.List, Rows: r.Rows})
+	}
+	out := make([]store.CostResourceMonth, 0, len(groups))
+	for _, g := range groups {
+		g.m.Billed, g.m.Effective, g.m.List = g.sums[0].String(), g.sums[1].String(), g.sums[2].String()
+		slices.SortFunc(g.m.Days, func(a, b store.CostResourceDay) int { return strings.Compare(a.Day, b.Day) })
+		out = append(out, g.m)
+	}
+	slices.SortFunc(out, func(a, b store.CostResourceMonth) int {
+		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
+			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.ResourceID, b.ResourceID),
+			strings.Compare(a.SubAccount, b.SubAccount), strings.Compare(a.Service, b.Service),
+			strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.Currency, b.Currency))
+	})
+	return out
 }

@@ -74,16 +74,17 @@ type Report struct {
 	SharedIn []Line `json:"shared_in,omitempty"`
 }
 
-type grouper map[string]*Amounts
+// grouper adds amounts up per key and currency.
+type grouper map[[2]string]*amountSums
 
-func (g grouper) add(key, currency, charge string, billed, effective, list decimal.Decimal) {
-	k := key + "\x00" + currency
+func (g grouper) add(key, currency, charge, billed, effective, list string) {
+	k := [2]string{key, currency}
 	a := g[k]
 	if a == nil {
-		a = &Amounts{Currency: currency}
+		a = &amountSums{}
 		g[k] = a
 	}
-	a.add(charge, billed, effective, list)
+	a.addStrings(charge, billed, effective, list)
 }
 
 // lines returns the groups, most effective cost first (by key when
@@ -91,8 +92,7 @@ func (g grouper) add(key, currency, charge string, billed, effective, list decim
 func (g grouper) lines(byKey bool) []Line {
 	out := make([]Line, 0, len(g))
 	for k, a := range g {
-		key, _, _ := strings.Cut(k, "\x00")
-		out = append(out, Line{Key: key, Amounts: *a})
+		out = append(out, Line{Key: k[0], Amounts: a.amounts(k[1])})
 	}
 	slices.SortFunc(out, func(a, b Line) int {
 		if byKey {
@@ -109,6 +109,26 @@ func (g grouper) amounts() []Amounts {
 		out = append(out, l.Amounts)
 	}
 	return out
+}
+
+// resourceSum adds up the cost of one resource.
+type resourceSum struct {
+	line ResourceLine
+	sums amountSums
+}
+
+func newResourceSum(c store.CostResource) *resourceSum {
+	return &resourceSum{line: ResourceLine{ResourceID: c.ResourceID, ResourceName: c.ResourceName, Provider: c.Provider,
+		SubAccount: c.SubAccount, ServiceName: c.ServiceName, Service: c.Service, Team: c.Team, Tagged: c.Tagged,
+		Amounts: Amounts{Currency: c.Currency}}}
+}
+
+func (r *resourceSum) add(c store.CostResource) { r.sums.addStrings("", c.Billed, c.Effective, c.List) }
+
+func (r *resourceSum) result() ResourceLine {
+	l := r.line
+	l.Amounts = r.sums.amounts(l.Currency)
+	return l
 }
 
 func parse(s string) decimal.Decimal {
@@ -146,7 +166,7 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 	seen := map[string]bool{}
 	sharedIn := grouper{}
 	for _, d := range days {
-		b, e, l := parse(d.Billed), parse(d.Effective), parse(d.List)
+		b, e, l := d.Billed, d.Effective, d.List
 		if d.SharedFrom != "" {
 			sharedIn.add(d.SharedFrom, d.Currency, d.ChargeCategory, b, e, l)
 		}
@@ -201,23 +221,22 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 // topResources sums resources over periods and returns the n most
 // expensive (effective cost) that keep.
 func topResources(rs []store.CostResource, n int, keep func(store.CostResource) bool) []ResourceLine {
-	byID := map[string]*ResourceLine{}
+	byID := map[[5]string]*resourceSum{}
 	for _, c := range rs {
 		if !keep(c) {
 			continue
 		}
-		k := c.Provider + "\x00" + c.ResourceID + "\x00" + c.ServiceName + "\x00" + c.Service + "\x00" + c.Currency
+		k := [5]string{c.Provider, c.ResourceID, c.ServiceName, c.Service, c.Currency}
 		l := byID[k]
 		if l == nil {
-			l = &ResourceLine{ResourceID: c.ResourceID, ResourceName: c.ResourceName, Provider: c.Provider, SubAccount: c.SubAccount,
-				ServiceName: c.ServiceName, Service: c.Service, Team: c.Team, Tagged: c.Tagged, Amounts: Amounts{Currency: c.Currency}}
+			l = newResourceSum(c)
 			byID[k] = l
 		}
-		l.add("", parse(c.Billed), parse(c.Effective), parse(c.List))
+		l.add(c)
 	}
 	out := make([]ResourceLine, 0, len(byID))
 	for _, l := range byID {
-		out = append(out, *l)
+		out = append(out, l.result())
 	}
 	slices.SortFunc(out, func(a, b ResourceLine) int {
 		return cmp.Or(b.Effective.Cmp(a.Effective), strings.Compare(a.ResourceID, b.ResourceID))

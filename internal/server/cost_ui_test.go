@@ -363,6 +363,7 @@ func addSpike(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
 	var data store.CostData
+	var resources []store.CostResource
 	periods := []store.CostPeriod{{Provider: "Test", BillingAccount: "spike", BillingPeriod: "2024-08-01"},
 		{Provider: "Test", BillingAccount: "spike", BillingPeriod: "2024-09-01"}}
 	for d := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC); d.Month() <= time.September; d = d.AddDate(0, 0, 1) {
@@ -374,10 +375,11 @@ func addSpike(t *testing.T, e *env) {
 		day := d.Format(time.DateOnly)
 		data.Daily = append(data.Daily, store.CostDaily{CostPeriod: per, Day: day, Service: "brightpath", Team: "shop", ServiceCategory: "Synthetic",
 			ChargeCategory: "Usage", Currency: "USD", Billed: amount, Effective: amount, List: amount, Contracted: amount, Rows: 1})
-		data.Resources = append(data.Resources, store.CostResource{CostPeriod: per, Day: day, ResourceID: "i-spiky", SubAccount: "spike",
+		resources = append(resources, store.CostResource{CostPeriod: per, Day: day, ResourceID: "i-spiky", SubAccount: "spike",
 			Service: "brightpath", Team: "shop", ServiceName: "Synthetic Compute", ServiceCategory: "Synthetic", Tagged: true, Currency: "USD",
 			Billed: amount, Effective: amount, List: amount, Rows: 1})
 	}
+	data.ResourceMonths = cost.ResourceMonths(resources)
 	err := e.store.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ImportCost(ctx, store.CostImport{Source: "spike", Format: "test", Periods: periods, Totals: json.RawMessage(`[]`),
 			Tolerated: json.RawMessage(`[]`), Actor: "test"}, data)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -95,12 +97,30 @@ type CostRow struct {
 	Team              string `json:"team"`
 }
 
+// CostResourceMonth is the cost of one resource in a billing period (Day
+// empty) and on each of its days.
+type CostResourceMonth struct {
+	CostResource
+	Days []CostResourceDay
+}
+
+// CostResourceDay is the cost of a resource on one day.
+type CostResourceDay struct {
+	Day       string
+	Billed    string
+	Effective string
+	List      string
+	Rows      int64
+}
+
 // CostData is what an import writes.
 type CostData struct {
-	Daily     []CostDaily
-	Resources []CostResource
-	// ResourceMonths are Resources summed per billing period (Day empty).
-	ResourceMonths []CostResource
+	Daily []CostDaily
+	// ResourceMonths are the resources' cost per billing period and day,
+	// best in key order (provider, billing account, billing period,
+	// resource, sub-account, service, service name, currency; days
+	// ascending) so the tables grow at their end.
+	ResourceMonths []CostResourceMonth
 	Commitments    []CostCommitment
 	// Rows are raw rows to keep (none unless raw rows are kept).
 	Rows []CostRow
@@ -120,16 +140,17 @@ type CostImport struct {
 	Actor      string          `json:"actor"`
 }
 
-// costBatch is how many rows one INSERT statement carries.
-const costBatch = 200
+// costParams is how many values one INSERT statement carries, below
+// SQLite's limit of 32,766 and PostgreSQL's of 65,535.
+const costParams = 4000
 
 // ImportCost replaces the cost of imp's periods with data and records the
 // import, in the transaction: the previous data of those periods is gone
 // and nothing counts twice. It returns the import's ID.
 func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (int64, error) {
-	daily, resources := data.Daily, data.Resources
+	daily, months := data.Daily, data.ResourceMonths
 	for _, p := range imp.Periods {
-		for _, table := range []string{"cost_daily", "cost_resources", "cost_resource_months", "cost_commitments", "cost_rows"} {
+		for _, table := range []string{"cost_daily", "cost_resource_periods", "cost_commitments", "cost_rows"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
 				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
 				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
@@ -164,25 +185,18 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (in
 		return 0, fmt.Errorf("store: insert daily cost: %w", err)
 	}
 	const resCols = 18
-	if err := insertBatches(ctx, tx, `INSERT INTO cost_resources (provider, billing_account, billing_period, day, resource_id,
+	var days []byte
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_resource_periods (provider, billing_account, billing_period, resource_id,
 		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
-		rows, import_id) VALUES `, resCols, len(resources),
+		rows, import_id, days) VALUES `, resCols, len(months),
 		func(i int, args []any) []any {
-			r := resources[i]
-			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.Day, r.ResourceID, r.ResourceName, r.SubAccount,
-				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
+			r := &months[i]
+			days = appendDays(days[:0], r.Days)
+			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
+				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id,
+				string(days))
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert resource cost: %w", err)
-	}
-	if err := insertBatches(ctx, tx, `INSERT INTO cost_resource_months (provider, billing_account, billing_period, resource_id,
-		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
-		rows, import_id) VALUES `, resCols-1, len(data.ResourceMonths),
-		func(i int, args []any) []any {
-			r := data.ResourceMonths[i]
-			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
-				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id)
-		}); err != nil {
-		return 0, fmt.Errorf("store: insert monthly resource cost: %w", err)
 	}
 	const comCols = 16
 	if err := insertBatches(ctx, tx, `INSERT INTO cost_commitments (provider, billing_account, billing_period, commitment_id,
@@ -272,42 +286,67 @@ func (s *Store) CostCommitments(ctx context.Context, from, to string) ([]CostCom
 	return out, rows.Err()
 }
 
-// insertBatches runs prefix with n rows of cols values each, costBatch
-// rows per statement; row appends the values of row i.
+// insertBatches runs prefix with n rows of cols values each, in
+// statements of as many rows as fit costParams values; row appends the
+// values of row i. The statement of a full batch is prepared once.
 func insertBatches(ctx context.Context, tx *Tx, prefix string, cols, n int, row func(i int, args []any) []any) error {
-	args := make([]any, 0, costBatch*cols)
-	sqlite := tx.Dialect() == DialectSQLite
-	var b strings.Builder
-	for start := 0; start < n; start += costBatch {
-		end := min(start+costBatch, n)
-		b.Reset()
-		b.WriteString(prefix)
+	per := max(1, costParams/cols)
+	args := make([]any, 0, min(per, n)*cols)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
 		args = args[:0]
 		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for c := range cols {
-				if c > 0 {
-					b.WriteByte(',')
-				}
-				if sqlite {
-					// SQLite looks named parameters up in a list, which
-					// made a statement of thousands of $N quadratic.
-					b.WriteByte('?')
-				} else {
-					fmt.Fprintf(&b, "$%d", len(args)+c+1)
-				}
-			}
-			b.WriteByte(')')
 			args = row(i, args)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if end-start < per {
+			if _, err := tx.ExecContext(ctx, valuesSQL(tx.Dialect(), prefix, cols, end-start), args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if full == nil {
+			var err error
+			if full, err = tx.tx.PrepareContext(ctx, valuesSQL(tx.Dialect(), prefix, cols, per)); err != nil {
+				return err
+			}
+		}
+		if _, err := full.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// valuesSQL is prefix followed by rows tuples of cols parameters.
+func valuesSQL(dialect, prefix string, cols, rows int) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			if dialect == DialectSQLite {
+				// SQLite looks named parameters up in a list, which made
+				// a statement of thousands of $N quadratic.
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", i*cols+c+1)
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 // CostQuery selects rolled-up cost; zero fields match all.
@@ -367,9 +406,21 @@ func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) 
 
 // CostResources returns the per-resource, per-day cost matching q.
 func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
-	c := q.conditions("day")
-	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, day, resource_id, resource_name, sub_account,
-		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resources`+c.where(), c.args...)
+	days := q
+	days.From, days.To = "", ""
+	c := days.conditions("")
+	if q.From != "" {
+		// A day is billed in its month's period or a later one (late
+		// charges), and at most a few hours after its period (time
+		// zones): older periods cannot hold it. Later ones can.
+		from, err := time.Parse(time.DateOnly, q.From)
+		if err != nil {
+			return nil, fmt.Errorf("store: cost resources: from %q is not a day", q.From)
+		}
+		c.add("billing_period >= $%d", time.Date(from.Year(), from.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+		service, team, service_name, service_category, tagged, currency, days FROM cost_resource_periods`+c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cost resources: %w", err)
 	}
@@ -377,13 +428,65 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 	out := []CostResource{}
 	for rows.Next() {
 		var r CostResource
-		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.Day, &r.ResourceID, &r.ResourceName, &r.SubAccount,
-			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &r.Billed, &r.Effective, &r.List, &r.Rows); err != nil {
+		var text string
+		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.ResourceID, &r.ResourceName, &r.SubAccount,
+			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &text); err != nil {
 			return nil, fmt.Errorf("store: cost resources: %w", err)
 		}
-		out = append(out, r)
+		if err := eachDay(text, func(d CostResourceDay) {
+			if (q.From == "" || d.Day >= q.From) && (q.To == "" || d.Day < q.To) {
+				r.Day, r.Billed, r.Effective, r.List, r.Rows = d.Day, d.Billed, d.Effective, d.List, d.Rows
+				out = append(out, r)
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("store: cost resources of %s in %s: %w", r.ResourceID, r.BillingPeriod, err)
+		}
 	}
 	return out, rows.Err()
+}
+
+// appendDays writes a resource's days as cost_resource_periods.days holds
+// them: a line a day, "YYYY-MM-DD billed effective list rows".
+func appendDays(b []byte, days []CostResourceDay) []byte {
+	for i, d := range days {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, d.Day...)
+		b = append(b, ' ')
+		b = append(b, d.Billed...)
+		b = append(b, ' ')
+		b = append(b, d.Effective...)
+		b = append(b, ' ')
+		b = append(b, d.List...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, d.Rows, 10)
+	}
+	return b
+}
+
+// eachDay calls fn with each day appendDays wrote in text.
+func eachDay(text string, fn func(CostResourceDay)) error {
+	for line := range strings.SplitSeq(text, "\n") {
+		if line == "" {
+			continue
+		}
+		var f [5]string
+		rest := line
+		for i := range 4 {
+			var ok bool
+			if f[i], rest, ok = strings.Cut(rest, " "); !ok {
+				return fmt.Errorf("day %q: expected 5 fields", line)
+			}
+		}
+		f[4] = rest
+		n, err := strconv.ParseInt(f[4], 10, 64)
+		if err != nil {
+			return fmt.Errorf("day %q: rows: %w", line, err)
+		}
+		fn(CostResourceDay{Day: f[0], Billed: f[1], Effective: f[2], List: f[3], Rows: n})
+	}
+	return nil
 }
 
 // CostResourceMonths returns the per-resource cost of the billing
@@ -392,7 +495,7 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 func (s *Store) CostResourceMonths(ctx context.Context, q CostQuery) ([]CostResource, error) {
 	c := q.conditions("billing_period")
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
-		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resource_months`+c.where(), c.args...)
+		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resource_periods`+c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: monthly cost resources: %w", err)
 	}

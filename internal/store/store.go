@@ -257,9 +257,27 @@ func openPostgres(dsn string) (*sql.DB, error) {
 
 // migrate applies the embedded migrations that the database lacks.
 func (s *Store) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	provider, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	results, err := provider.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range results {
+		slog.InfoContext(ctx, "store: applied migration",
+			"dialect", s.dialect, "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// migrations returns the goose provider of the dialect's embedded
+// migrations.
+func (s *Store) migrations() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
 	// Several kiban processes may start at once against one database; a lock
 	// lets one of them migrate while the others wait.
@@ -273,23 +291,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, migrationLockTimeout))
 		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
+			return nil, fmt.Errorf("store: migrate: %w", err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	provider, err := goose.NewProvider(dialect, s.db, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
-	results, err := provider.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	for _, r := range results {
-		slog.InfoContext(ctx, "store: applied migration",
-			"dialect", s.dialect, "version", r.Source.Version, "duration", r.Duration)
-	}
-	return nil
+	return provider, nil
 }
 
 // Close closes the database.

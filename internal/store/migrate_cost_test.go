@@ -1,0 +1,92 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMigrateCostResourcePeriods moves cost per resource and day written
+// by the schema of version 7 into version 8's one row per resource and
+// billing period, and back down.
+func TestMigrateCostResourcePeriods(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		p, err := s.migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 7); err != nil {
+			t.Fatalf("down to 7 with no data: %v", err)
+		}
+		old := [][]any{
+			{"r1", "2026-10-01", "1.5", "1.25", "2", 1},
+			{"r1", "2026-10-02", "-0.5", "-0.5", "0", 2},
+			{"r2", "2026-10-02", "7", "7", "7", 24},
+		}
+		for _, r := range old {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO cost_resources (provider, billing_account, billing_period, day,
+				resource_id, resource_name, sub_account, service, team, service_name, service_category, tagged, currency,
+				billed, effective, list, rows, import_id) VALUES ('AWS', '1', '2026-10-01', $1, $2, 'name', 'sub', 'svc', 'team',
+				'EC2', 'Compute', TRUE, 'USD', $3, $4, $5, $6, 1)`, r[1], r[0], r[2], r[3], r[4], r[5]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, r := range [][]any{{"r1", "1", "0.75", "2", 3}, {"r2", "7", "7", "7", 24}, {"r3", "0", "0", "0", 0}} {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO cost_resource_months (provider, billing_account, billing_period,
+				resource_id, resource_name, sub_account, service, team, service_name, service_category, tagged, currency,
+				billed, effective, list, rows, import_id) VALUES ('AWS', '1', '2026-10-01', $1, 'name', 'sub', 'svc', 'team',
+				'EC2', 'Compute', TRUE, 'USD', $2, $3, $4, $5, 1)`, r...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := p.UpTo(ctx, 8); err != nil {
+			t.Fatalf("up to 8: %v", err)
+		}
+		got, err := s.CostResources(ctx, CostQuery{From: "2026-10-01", To: "2026-11-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(a, b CostResource) int {
+			return strings.Compare(a.ResourceID+a.Day, b.ResourceID+b.Day)
+		})
+		var days [][]any
+		for _, r := range got {
+			days = append(days, []any{r.ResourceID, r.Day, r.Billed, r.Effective, r.List, int(r.Rows)})
+		}
+		if diff := cmp.Diff(old, days); diff != "" {
+			t.Errorf("days after the migration (-before +after):\n%s", diff)
+		}
+		months, err := s.CostResourceMonths(ctx, CostQuery{From: "2026-10-01", To: "2026-11-01"})
+		slices.SortFunc(months, func(a, b CostResource) int { return strings.Compare(a.ResourceID, b.ResourceID) })
+		if err != nil || len(months) != 3 || months[0].Billed != "1" || months[1].Rows != 24 || months[2].ResourceID != "r3" {
+			t.Errorf("months after the migration: %+v, %v", months, err)
+		}
+
+		if _, err := p.DownTo(ctx, 7); err != nil {
+			t.Fatalf("down to 7: %v", err)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT resource_id, day, billed, effective, list, rows FROM cost_resources ORDER BY resource_id, day`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var back [][]any
+		for rows.Next() {
+			var id, day, b, e, l string
+			var n int
+			if err := rows.Scan(&id, &day, &b, &e, &l, &n); err != nil {
+				t.Fatal(err)
+			}
+			back = append(back, []any{id, day, b, e, l, n})
+		}
+		if diff := cmp.Diff(old, back); diff != "" {
+			t.Errorf("days after migrating down (-before +after):\n%s", diff)
+		}
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

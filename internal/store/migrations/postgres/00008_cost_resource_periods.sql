@@ -1,0 +1,107 @@
+-- Cost per resource: one row per resource and billing period with the
+-- period's sums (reports over whole months) and its days as text, one
+-- line a day: "YYYY-MM-DD billed effective list rows" (other ranges,
+-- anomalies, monitoring guards). A row per resource and day made the
+-- import write as many rows as the export has; this writes one per
+-- resource and month, which is what makes a large import fast.
+
+-- +goose Up
+CREATE TABLE cost_resource_periods (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    resource_name    TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    tagged           BOOLEAN NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        BIGINT NOT NULL,
+    days             TEXT NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
+);
+CREATE INDEX cost_resource_periods_team_idx ON cost_resource_periods (team, billing_period);
+CREATE INDEX cost_resource_periods_service_idx ON cost_resource_periods (service, billing_period);
+CREATE INDEX cost_resource_periods_period_idx ON cost_resource_periods (billing_period);
+
+INSERT INTO cost_resource_periods (provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id, days)
+SELECT m.provider, m.billing_account, m.billing_period, m.resource_id, m.resource_name, m.sub_account,
+    m.service, m.team, m.service_name, m.service_category, m.tagged, m.currency, m.billed, m.effective, m.list, m.rows, m.import_id,
+    COALESCE((SELECT string_agg(r.day || ' ' || r.billed || ' ' || r.effective || ' ' || r.list || ' ' || r.rows, chr(10) ORDER BY r.day)
+      FROM cost_resources r
+     WHERE r.provider = m.provider AND r.billing_account = m.billing_account AND r.billing_period = m.billing_period
+       AND r.resource_id = m.resource_id AND r.sub_account = m.sub_account AND r.service = m.service
+       AND r.service_name = m.service_name AND r.currency = m.currency), '')
+FROM cost_resource_months m;
+
+DROP TABLE cost_resources;
+DROP TABLE cost_resource_months;
+
+-- +goose Down
+CREATE TABLE cost_resources (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    day              TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    resource_name    TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    tagged           BOOLEAN NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        BIGINT NOT NULL
+);
+CREATE INDEX cost_resources_team_idx ON cost_resources (team, day);
+CREATE INDEX cost_resources_service_idx ON cost_resources (service, day);
+CREATE INDEX cost_resources_period_idx ON cost_resources (provider, billing_account, billing_period);
+CREATE TABLE cost_resource_months (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    resource_id      TEXT NOT NULL,
+    resource_name    TEXT NOT NULL,
+    sub_account      TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_name     TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    tagged           BOOLEAN NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        BIGINT NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
+);
+CREATE INDEX cost_resource_months_team_idx ON cost_resource_months (team, billing_period);
+CREATE INDEX cost_resource_months_service_idx ON cost_resource_months (service, billing_period);
+CREATE INDEX cost_resource_months_period_idx ON cost_resource_months (billing_period);
+INSERT INTO cost_resource_months (provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id)
+SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
+    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id
+FROM cost_resource_periods;
+INSERT INTO cost_resources (provider, billing_account, billing_period, day, resource_id, resource_name, sub_account,
+    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id)
+SELECT p.provider, p.billing_account, p.billing_period, split_part(l, ' ', 1), p.resource_id, p.resource_name, p.sub_account,
+    p.service, p.team, p.service_name, p.service_category, p.tagged, p.currency, split_part(l, ' ', 2), split_part(l, ' ', 3),
+    split_part(l, ' ', 4), split_part(l, ' ', 5)::INTEGER, p.import_id
+FROM cost_resource_periods p, LATERAL unnest(string_to_array(p.days, chr(10))) AS l
+WHERE l <> '';
+DROP TABLE cost_resource_periods;
