@@ -135,7 +135,7 @@ func Budgets(ctx context.Context, st *store.Store, c *catalog.Catalog, asOf time
 		if err != nil {
 			return nil, err
 		}
-		all = splitShared(days, shared, c)
+		all = splitShared(days, shared, c, "", "")
 	}
 	for _, b := range c.CostBudgets {
 		var days []store.CostDaily

@@ -349,23 +349,16 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 		}
 		return s
 	}
-	dailyKeys := slices.SortedFunc(maps.Keys(daily), func(a, b dailyKey) int {
-		return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
-			strings.Compare(a.period, b.period), cmp.Compare(a.day, b.day), strings.Compare(a.service, b.service),
-			strings.Compare(a.team, b.team), strings.Compare(a.serviceCategory, b.serviceCategory),
-			strings.Compare(a.chargeCategory, b.chargeCategory), strings.Compare(a.currency, b.currency))
-	})
-	// Rows in key order make the tables' B-trees grow at their end
-	// instead of splitting pages all over.
 	dailyRows := make([]store.CostDaily, 0, len(daily))
-	for _, k := range dailyKeys {
-		s := daily[k]
+	for k, s := range daily {
 		dailyRows = append(dailyRows, store.CostDaily{
 			CostPeriod: store.CostPeriod{Provider: k.provider, BillingAccount: k.account, BillingPeriod: k.period},
 			Day:        dayString(k.day), Service: k.service, Team: k.team, ServiceCategory: k.serviceCategory, ChargeCategory: k.chargeCategory,
 			Currency: k.currency, Billed: s.billed.String(), Effective: s.effective.String(), List: s.list.String(),
 			Contracted: s.contracted.String(), Rows: s.rows})
 	}
+	// Rows in key order make the tables' B-trees grow at their end
+	// instead of splitting pages all over.
 	resourceKeys := slices.SortedFunc(maps.Keys(resources), func(a, b resourceKey) int {
 		return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
 			strings.Compare(a.period, b.period), strings.Compare(a.resource, b.resource),
@@ -381,9 +374,9 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 			ResourceID: k.resource, ResourceName: s.name, SubAccount: k.subAccount, Service: k.service, Team: s.team,
 			ServiceName: k.serviceName, ServiceCategory: s.serviceCategory, Tagged: s.tagged, Currency: k.currency,
 			Billed: s.month.billed.String(), Effective: s.month.effective.String(), List: s.month.list.String(), Rows: s.month.rows},
-			Days: make([]store.CostResourceDay, len(s.days))}
+			Days: make([]store.CostDay, len(s.days))}
 		for i, d := range s.days {
-			m.Days[i] = store.CostResourceDay{Day: dayString(d.day), Billed: d.billed.String(), Effective: d.effective.String(),
+			m.Days[i] = store.CostDay{Day: dayString(d.day), Billed: d.billed.String(), Effective: d.effective.String(),
 				List: d.list.String(), Rows: d.rows}
 		}
 		monthRows = append(monthRows, m)
@@ -473,12 +466,12 @@ func ResourceMonths(days []store.CostResource) []store.CostResourceMonth {
 		g.sums[1].AddString(r.Effective)
 		g.sums[2].AddString(r.List)
 		g.m.Rows += r.Rows
-		g.m.Days = append(g.m.Days, store.CostResourceDay{Day: r.Day, Billed: r.Billed, Effective: r.Effective, List: r.List, Rows: r.Rows})
+		g.m.Days = append(g.m.Days, store.CostDay{Day: r.Day, Billed: r.Billed, Effective: r.Effective, List: r.List, Rows: r.Rows})
 	}
 	out := make([]store.CostResourceMonth, 0, len(groups))
 	for _, g := range groups {
 		g.m.Billed, g.m.Effective, g.m.List = g.sums[0].String(), g.sums[1].String(), g.sums[2].String()
-		slices.SortFunc(g.m.Days, func(a, b store.CostResourceDay) int { return strings.Compare(a.Day, b.Day) })
+		slices.SortFunc(g.m.Days, func(a, b store.CostDay) int { return strings.Compare(a.Day, b.Day) })
 		out = append(out, g.m)
 	}
 	slices.SortFunc(out, func(a, b store.CostResourceMonth) int {

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"kiban.dev/kiban/internal/catalog"
+	"kiban.dev/kiban/internal/focus"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -132,10 +133,7 @@ func (r *resourceSum) result() ResourceLine {
 }
 
 func parse(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero // written by kiban: always a decimal
-	}
+	d, _ := focus.ParseDecimal(s) // written by kiban: always a decimal
 	return d
 }
 
@@ -156,7 +154,7 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 		if days, err = st.CostDays(ctx, all); err != nil {
 			return Report{}, err
 		}
-		days = selectDays(splitShared(days, shared, q.Catalog), q.Team, q.Service)
+		days = splitShared(days, shared, q.Catalog, q.Team, q.Service)
 	} else if days, err = st.CostDays(ctx, sq); err != nil {
 		return Report{}, err
 	}
@@ -293,54 +291,103 @@ func sharedServices(c *catalog.Catalog) map[string]*catalog.SharedCost {
 // one's own effective cost in the same month (even when none has any).
 // The last share takes the rounding remainder, so totals stay exact.
 // Shares of shared services that share in turn are not split again.
-func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, c *catalog.Catalog) []store.CostDaily {
-	own := map[[2]string]decimal.Decimal{} // month, service -> direct effective cost
+//
+// Only the days of team and service (when set) are returned, and shares
+// that go elsewhere are not computed unless the last share needs them.
+func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, c *catalog.Catalog, team, service string) []store.CostDaily {
+	keep := func(t, s string) bool { return (team == "" || t == team) && (service == "" || s == service) }
+	own := map[[2]string]*total{} // month, service -> direct effective cost
 	for _, d := range days {
 		if _, ok := shared[d.Service]; !ok {
-			own[[2]string{d.Day[:7], d.Service}] = own[[2]string{d.Day[:7], d.Service}].Add(parse(d.Effective))
+			k := [2]string{d.Day[:7], d.Service}
+			t := own[k]
+			if t == nil {
+				t = &total{}
+				own[k] = t
+			}
+			t.AddString(d.Effective)
 		}
+	}
+	// The shares of a shared service in a month: its targets, their
+	// teams and their fractions of the whole.
+	type split struct {
+		targets, teams []string
+		ratios         []decimal.Decimal
+	}
+	splits := map[[2]string]*split{}
+	splitOf := func(service, month string) *split {
+		k := [2]string{service, month}
+		if sp, ok := splits[k]; ok {
+			return sp
+		}
+		targets, weights := shareWeights(shared[service], own, month)
+		sum := decimal.Zero
+		for _, w := range weights {
+			sum = sum.Add(w)
+		}
+		var sp *split
+		if len(targets) > 0 && sum.IsPositive() {
+			sp = &split{targets: targets}
+			for i, t := range targets {
+				team := ""
+				if svc, ok := c.Service(t); ok {
+					team = svc.Spec.Owner
+				}
+				sp.teams = append(sp.teams, team)
+				sp.ratios = append(sp.ratios, weights[i].DivRound(sum, 28))
+			}
+		}
+		splits[k] = sp
+		return sp
 	}
 	out := make([]store.CostDaily, 0, len(days))
 	for _, d := range days {
-		sc, ok := shared[d.Service]
-		if !ok {
-			out = append(out, d)
+		if _, ok := shared[d.Service]; !ok {
+			if keep(d.Team, d.Service) {
+				out = append(out, d)
+			}
 			continue
 		}
-		targets, weights := shareWeights(sc, own, d.Day[:7])
-		total := decimal.Zero
-		for _, w := range weights {
-			total = total.Add(w)
-		}
-		if len(targets) == 0 || !total.IsPositive() {
-			out = append(out, d)
+		sp := splitOf(d.Service, d.Day[:7])
+		if sp == nil {
+			if keep(d.Team, d.Service) {
+				out = append(out, d)
+			}
 			continue
 		}
+		last := len(sp.targets) - 1
+		needAll := keep(cmp.Or(sp.teams[last], d.Team), sp.targets[last])
 		amounts := [4]decimal.Decimal{parse(d.Billed), parse(d.Effective), parse(d.List), parse(d.Contracted)}
 		var given [4]decimal.Decimal
-		for i, t := range targets {
+		for i, t := range sp.targets {
 			part := d
 			part.Service, part.SharedFrom = t, d.Service
-			if svc, ok := c.Service(t); ok {
-				part.Team = svc.Spec.Owner
+			if sp.teams[i] != "" {
+				part.Team = sp.teams[i]
+			}
+			kept := keep(part.Team, part.Service)
+			if !kept && !needAll {
+				continue
 			}
 			var share [4]decimal.Decimal
 			for k, a := range amounts {
-				if i == len(targets)-1 {
+				if i == len(sp.targets)-1 {
 					share[k] = a.Sub(given[k])
 				} else {
-					share[k] = a.Mul(weights[i]).Div(total).Round(10)
+					share[k] = a.Mul(sp.ratios[i]).Round(10)
 					given[k] = given[k].Add(share[k])
 				}
 			}
-			part.Billed, part.Effective, part.List, part.Contracted = share[0].String(), share[1].String(), share[2].String(), share[3].String()
-			out = append(out, part)
+			if kept {
+				part.Billed, part.Effective, part.List, part.Contracted = share[0].String(), share[1].String(), share[2].String(), share[3].String()
+				out = append(out, part)
+			}
 		}
 	}
 	return out
 }
 
-func shareWeights(sc *catalog.SharedCost, own map[[2]string]decimal.Decimal, month string) ([]string, []decimal.Decimal) {
+func shareWeights(sc *catalog.SharedCost, own map[[2]string]*total, month string) ([]string, []decimal.Decimal) {
 	switch sc.Split {
 	case catalog.SplitWeights:
 		targets := slices.Sorted(maps.Keys(sc.Weights))
@@ -353,7 +400,9 @@ func shareWeights(sc *catalog.SharedCost, own map[[2]string]decimal.Decimal, mon
 		ws := make([]decimal.Decimal, len(sc.To))
 		sum := decimal.Zero
 		for i, t := range sc.To {
-			ws[i] = decimal.Max(own[[2]string{month, t}], decimal.Zero)
+			if o := own[[2]string{month, t}]; o != nil {
+				ws[i] = decimal.Max(o.Decimal(), decimal.Zero)
+			}
 			sum = sum.Add(ws[i])
 		}
 		if sum.IsPositive() {

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,16 +104,17 @@ type CostRow struct {
 // empty) and on each of its days.
 type CostResourceMonth struct {
 	CostResource
-	Days []CostResourceDay
+	Days []CostDay
 }
 
-// CostResourceDay is the cost of a resource on one day.
-type CostResourceDay struct {
-	Day       string
-	Billed    string
-	Effective string
-	List      string
-	Rows      int64
+// CostDay is the cost of a group or a resource on one day.
+type CostDay struct {
+	Day        string
+	Billed     string
+	Effective  string
+	List       string
+	Contracted string // "" writes 0
+	Rows       int64
 }
 
 // CostData is what an import writes.
@@ -150,7 +154,7 @@ const costParams = 4000
 func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (int64, error) {
 	daily, months := data.Daily, data.ResourceMonths
 	for _, p := range imp.Periods {
-		for _, table := range []string{"cost_daily", "cost_resource_periods", "cost_commitments", "cost_rows"} {
+		for _, table := range []string{"cost_days", "cost_resource_periods", "cost_commitments", "cost_rows"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE provider = $1 AND billing_account = $2 AND billing_period = $3`,
 				p.Provider, p.BillingAccount, p.BillingPeriod); err != nil {
 				return 0, fmt.Errorf("store: replace cost of %s %s %s: %w", p.Provider, p.BillingAccount, p.BillingPeriod, err)
@@ -174,18 +178,22 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (in
 		imp.Source, imp.Format, string(periods), imp.Rows, imp.Skipped, totals, tolerated, tx.Now(), imp.Actor).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: record cost import: %w", err)
 	}
-	const dailyCols = 15
-	if err := insertBatches(ctx, tx, `INSERT INTO cost_daily (provider, billing_account, billing_period, day, service, team,
-		service_category, charge_category, currency, billed, effective, list, contracted, rows, import_id) VALUES `, dailyCols, len(daily),
+	groups, err := groupDays(daily)
+	if err != nil {
+		return 0, fmt.Errorf("store: insert daily cost: %w", err)
+	}
+	var days []byte
+	if err := insertBatches(ctx, tx, `INSERT INTO cost_days (provider, billing_account, billing_period, service, team,
+		service_category, charge_category, currency, import_id, days) VALUES `, 10, len(groups),
 		func(i int, args []any) []any {
-			d := daily[i]
-			return append(args, d.Provider, d.BillingAccount, d.BillingPeriod, d.Day, d.Service, d.Team, d.ServiceCategory,
-				d.ChargeCategory, d.Currency, d.Billed, d.Effective, d.List, d.Contracted, d.Rows, id)
+			g := &groups[i]
+			days = appendDays(days[:0], g.days)
+			return append(args, g.Provider, g.BillingAccount, g.BillingPeriod, g.Service, g.Team, g.ServiceCategory,
+				g.ChargeCategory, g.Currency, id, string(days))
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert daily cost: %w", err)
 	}
 	const resCols = 18
-	var days []byte
 	if err := insertBatches(ctx, tx, `INSERT INTO cost_resource_periods (provider, billing_account, billing_period, resource_id,
 		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
 		rows, import_id, days) VALUES `, resCols, len(months),
@@ -385,39 +393,127 @@ func (q CostQuery) conditions(dayColumn string) conditions {
 
 // CostDays returns the daily roll-ups matching q, by day.
 func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) {
-	c := q.conditions("day")
-	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, day, service, team, service_category,
-		charge_category, currency, billed, effective, list, contracted, rows FROM cost_daily`+c.where()+` ORDER BY day`, c.args...)
+	c, err := q.periodConditions()
+	if err != nil {
+		return nil, fmt.Errorf("store: cost days: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, service, team, service_category,
+		charge_category, currency, days FROM cost_days`+c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: cost days: %w", err)
 	}
 	defer rows.Close()
-	out := []CostDaily{}
+	type group struct {
+		key  CostDaily
+		days string
+	}
+	var groups []group
 	for rows.Next() {
-		var d CostDaily
-		if err := rows.Scan(&d.Provider, &d.BillingAccount, &d.BillingPeriod, &d.Day, &d.Service, &d.Team, &d.ServiceCategory,
-			&d.ChargeCategory, &d.Currency, &d.Billed, &d.Effective, &d.List, &d.Contracted, &d.Rows); err != nil {
+		var g group
+		d := &g.key
+		if err := rows.Scan(&d.Provider, &d.BillingAccount, &d.BillingPeriod, &d.Service, &d.Team, &d.ServiceCategory,
+			&d.ChargeCategory, &d.Currency, &g.days); err != nil {
 			return nil, fmt.Errorf("store: cost days: %w", err)
 		}
-		out = append(out, d)
+		groups = append(groups, g)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: cost days: %w", err)
+	}
+	// Place each day at its position in day order: count the days first
+	// (sorting tens of thousands of rows took longer than reading them).
+	perDay := map[string]int{}
+	for _, g := range groups {
+		for line := range strings.SplitSeq(g.days, "\n") {
+			if day, _, _ := strings.Cut(line, " "); day != "" && q.holds(day) {
+				perDay[day]++
+			}
+		}
+	}
+	next := make(map[string]int, len(perDay))
+	n := 0
+	for _, day := range slices.Sorted(maps.Keys(perDay)) {
+		next[day] = n
+		n += perDay[day]
+	}
+	out := make([]CostDaily, n)
+	for _, g := range groups {
+		d := g.key
+		if err := eachDay(g.days, func(x CostDay) {
+			if q.holds(x.Day) {
+				d.Day, d.Billed, d.Effective, d.List, d.Contracted, d.Rows = x.Day, x.Billed, x.Effective, x.List, x.Contracted, x.Rows
+				out[next[x.Day]] = d
+				next[x.Day]++
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("store: cost days of %s %s in %s: %w", d.Service, d.ServiceCategory, d.BillingPeriod, err)
+		}
+	}
+	return out, nil
 }
 
-// CostResources returns the per-resource, per-day cost matching q.
-func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
+// periodConditions selects the billing periods that can hold the days of
+// q. A day is billed in its month's period or a later one (late
+// charges), and at most a few hours after its period (time zones): older
+// periods cannot hold it; later ones can.
+func (q CostQuery) periodConditions() (conditions, error) {
 	days := q
 	days.From, days.To = "", ""
 	c := days.conditions("")
 	if q.From != "" {
-		// A day is billed in its month's period or a later one (late
-		// charges), and at most a few hours after its period (time
-		// zones): older periods cannot hold it. Later ones can.
 		from, err := time.Parse(time.DateOnly, q.From)
 		if err != nil {
-			return nil, fmt.Errorf("store: cost resources: from %q is not a day", q.From)
+			return c, fmt.Errorf("from %q is not a day", q.From)
 		}
 		c.add("billing_period >= $%d", time.Date(from.Year(), from.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
+	}
+	return c, nil
+}
+
+// holds reports whether day is in [q.From, q.To).
+func (q CostQuery) holds(day string) bool {
+	return (q.From == "" || day >= q.From) && (q.To == "" || day < q.To)
+}
+
+// costGroup is a daily roll-up's group in a billing period and its days.
+type costGroup struct {
+	CostDaily
+	days []CostDay
+}
+
+// groupDays gathers the days of each group, in key order. A day twice in
+// a group is an error.
+func groupDays(daily []CostDaily) ([]costGroup, error) {
+	sorted := slices.Clone(daily)
+	slices.SortFunc(sorted, func(a, b CostDaily) int {
+		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
+			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.Service, b.Service), strings.Compare(a.Team, b.Team),
+			strings.Compare(a.ServiceCategory, b.ServiceCategory), strings.Compare(a.ChargeCategory, b.ChargeCategory),
+			strings.Compare(a.Currency, b.Currency), strings.Compare(a.Day, b.Day))
+	})
+	var out []costGroup
+	for _, d := range sorted {
+		day := CostDay{Day: d.Day, Billed: d.Billed, Effective: d.Effective, List: d.List, Contracted: d.Contracted, Rows: d.Rows}
+		if n := len(out); n > 0 {
+			if g := &out[n-1]; g.CostPeriod == d.CostPeriod && g.Service == d.Service && g.Team == d.Team &&
+				g.ServiceCategory == d.ServiceCategory && g.ChargeCategory == d.ChargeCategory && g.Currency == d.Currency {
+				if g.days[len(g.days)-1].Day == d.Day {
+					return nil, fmt.Errorf("%s of %s %s %s %s twice", d.Day, d.Service, d.ServiceCategory, d.ChargeCategory, d.Currency)
+				}
+				g.days = append(g.days, day)
+				continue
+			}
+		}
+		out = append(out, costGroup{CostDaily: d, days: []CostDay{day}})
+	}
+	return out, nil
+}
+
+// CostResources returns the per-resource, per-day cost matching q.
+func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
+	c, err := q.periodConditions()
+	if err != nil {
+		return nil, fmt.Errorf("store: cost resources: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
 		service, team, service_name, service_category, tagged, currency, days FROM cost_resource_periods`+c.where(), c.args...)
@@ -433,8 +529,8 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 			&r.Service, &r.Team, &r.ServiceName, &r.ServiceCategory, &r.Tagged, &r.Currency, &text); err != nil {
 			return nil, fmt.Errorf("store: cost resources: %w", err)
 		}
-		if err := eachDay(text, func(d CostResourceDay) {
-			if (q.From == "" || d.Day >= q.From) && (q.To == "" || d.Day < q.To) {
+		if err := eachDay(text, func(d CostDay) {
+			if q.holds(d.Day) {
 				r.Day, r.Billed, r.Effective, r.List, r.Rows = d.Day, d.Billed, d.Effective, d.List, d.Rows
 				out = append(out, r)
 			}
@@ -445,20 +541,26 @@ func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource,
 	return out, rows.Err()
 }
 
-// appendDays writes a resource's days as cost_resource_periods.days holds
-// them: a line a day, "YYYY-MM-DD billed effective list rows".
-func appendDays(b []byte, days []CostResourceDay) []byte {
+// count counts the rows of table matching c, to size the slice a query
+// fills: growing a slice of thousands of rows cost more than the count.
+func (s *Store) count(ctx context.Context, table string, c conditions) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+c.where(), c.args...).Scan(&n)
+	return n, err
+}
+
+// appendDays writes days as the days columns hold them: a line a day,
+// "YYYY-MM-DD billed effective list contracted rows".
+func appendDays(b []byte, days []CostDay) []byte {
 	for i, d := range days {
 		if i > 0 {
 			b = append(b, '\n')
 		}
 		b = append(b, d.Day...)
-		b = append(b, ' ')
-		b = append(b, d.Billed...)
-		b = append(b, ' ')
-		b = append(b, d.Effective...)
-		b = append(b, ' ')
-		b = append(b, d.List...)
+		for _, v := range [...]string{d.Billed, d.Effective, d.List, cmp.Or(d.Contracted, "0")} {
+			b = append(b, ' ')
+			b = append(b, v...)
+		}
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, d.Rows, 10)
 	}
@@ -466,25 +568,24 @@ func appendDays(b []byte, days []CostResourceDay) []byte {
 }
 
 // eachDay calls fn with each day appendDays wrote in text.
-func eachDay(text string, fn func(CostResourceDay)) error {
+func eachDay(text string, fn func(CostDay)) error {
 	for line := range strings.SplitSeq(text, "\n") {
 		if line == "" {
 			continue
 		}
 		var f [5]string
 		rest := line
-		for i := range 4 {
+		for i := range 5 {
 			var ok bool
 			if f[i], rest, ok = strings.Cut(rest, " "); !ok {
-				return fmt.Errorf("day %q: expected 5 fields", line)
+				return fmt.Errorf("day %q: expected 6 fields", line)
 			}
 		}
-		f[4] = rest
-		n, err := strconv.ParseInt(f[4], 10, 64)
+		n, err := strconv.ParseInt(rest, 10, 64)
 		if err != nil {
 			return fmt.Errorf("day %q: rows: %w", line, err)
 		}
-		fn(CostResourceDay{Day: f[0], Billed: f[1], Effective: f[2], List: f[3], Rows: n})
+		fn(CostDay{Day: f[0], Billed: f[1], Effective: f[2], List: f[3], Contracted: f[4], Rows: n})
 	}
 	return nil
 }
@@ -494,13 +595,17 @@ func eachDay(text string, fn func(CostResourceDay)) error {
 // empty.
 func (s *Store) CostResourceMonths(ctx context.Context, q CostQuery) ([]CostResource, error) {
 	c := q.conditions("billing_period")
+	n, err := s.count(ctx, "cost_resource_periods", c)
+	if err != nil {
+		return nil, fmt.Errorf("store: monthly cost resources: %w", err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
 		service, team, service_name, service_category, tagged, currency, billed, effective, list, rows FROM cost_resource_periods`+c.where(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: monthly cost resources: %w", err)
 	}
 	defer rows.Close()
-	out := []CostResource{}
+	out := make([]CostResource, 0, n)
 	for rows.Next() {
 		var r CostResource
 		if err := rows.Scan(&r.Provider, &r.BillingAccount, &r.BillingPeriod, &r.ResourceID, &r.ResourceName, &r.SubAccount,

@@ -8,10 +8,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestMigrateCostResourcePeriods moves cost per resource and day written
-// by the schema of version 7 into version 8's one row per resource and
-// billing period, and back down.
-func TestMigrateCostResourcePeriods(t *testing.T) {
+// TestMigrateCostDays moves cost per day and per resource and day written
+// by the schema of version 7 into version 8's rows per billing period,
+// and back down.
+func TestMigrateCostDays(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
 		p, err := s.migrations()
@@ -42,8 +42,32 @@ func TestMigrateCostResourcePeriods(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		oldDaily := [][]any{
+			{"2026-10-01", "api", "Compute", "1.5", "1.25", "2", "0", 3},
+			{"2026-10-01", "web", "Compute", "4", "4", "4", "4", 1},
+			{"2026-10-02", "api", "Compute", "-0.5", "-0.5", "0", "0.1", 2},
+		}
+		for _, d := range oldDaily {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO cost_daily (provider, billing_account, billing_period, day, service,
+				team, service_category, charge_category, currency, billed, effective, list, contracted, rows, import_id)
+				VALUES ('AWS', '1', '2026-10-01', $1, $2, 'team', $3, 'Usage', 'USD', $4, $5, $6, $7, $8, 1)`, d...); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := p.UpTo(ctx, 8); err != nil {
 			t.Fatalf("up to 8: %v", err)
+		}
+		daily, err := s.CostDays(ctx, CostQuery{From: "2026-10-01", To: "2026-11-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotDaily [][]any
+		for _, d := range daily {
+			gotDaily = append(gotDaily, []any{d.Day, d.Service, d.ServiceCategory, d.Billed, d.Effective, d.List, d.Contracted, int(d.Rows)})
+		}
+		slices.SortFunc(gotDaily, func(a, b []any) int { return strings.Compare(a[0].(string)+a[1].(string), b[0].(string)+b[1].(string)) })
+		if diff := cmp.Diff(oldDaily, gotDaily); diff != "" {
+			t.Errorf("daily cost after the migration (-before +after):\n%s", diff)
 		}
 		got, err := s.CostResources(ctx, CostQuery{From: "2026-10-01", To: "2026-11-01"})
 		if err != nil {
@@ -84,6 +108,24 @@ func TestMigrateCostResourcePeriods(t *testing.T) {
 		}
 		if diff := cmp.Diff(old, back); diff != "" {
 			t.Errorf("days after migrating down (-before +after):\n%s", diff)
+		}
+		drows, err := s.db.QueryContext(ctx, `SELECT day, service, service_category, billed, effective, list, contracted, rows
+			FROM cost_daily ORDER BY day, service`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer drows.Close()
+		var backDaily [][]any
+		for drows.Next() {
+			var day, svc, cat, b, e, l, c string
+			var n int
+			if err := drows.Scan(&day, &svc, &cat, &b, &e, &l, &c, &n); err != nil {
+				t.Fatal(err)
+			}
+			backDaily = append(backDaily, []any{day, svc, cat, b, e, l, c, n})
+		}
+		if diff := cmp.Diff(oldDaily, backDaily); diff != "" {
+			t.Errorf("daily cost after migrating down (-before +after):\n%s", diff)
 		}
 		if _, err := p.Up(ctx); err != nil {
 			t.Fatal(err)

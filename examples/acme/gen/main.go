@@ -105,8 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.billingScale < 1 || c.billingScale > 10_000 {
 		return c, fmt.Errorf("-billing-scale %d: expected 1 to 10000", c.billingScale)
 	}
-	if c.billingMonths < 1 || c.billingMonths > 12 {
-		return c, fmt.Errorf("-billing-months %d: expected 1 to 12", c.billingMonths)
+	if c.billingMonths < 1 || c.billingMonths > 24 {
+		return c, fmt.Errorf("-billing-months %d: expected 1 to 24", c.billingMonths)
 	}
 	return c, nil
 }

@@ -1,11 +1,41 @@
--- Cost per resource: one row per resource and billing period with the
--- period's sums (reports over whole months) and its days as text, one
--- line a day: "YYYY-MM-DD billed effective list rows" (other ranges,
--- anomalies, monitoring guards). A row per resource and day made the
--- import write as many rows as the export has; this writes one per
--- resource and month, which is what makes a large import fast.
+-- Cost per day is kept as one row per billing period and group, its days
+-- as text, a line a day: "YYYY-MM-DD billed effective list contracted
+-- rows". Reading a row per day made a view over 13 months read tens of
+-- thousands of rows; writing a row per resource and day made an import
+-- write as many rows as the export has.
+--
+-- cost_days: per billing period x service x team x provider x service
+-- category x charge category x currency (the views, budgets, anomalies).
+-- cost_resource_periods: per resource and billing period, with the
+-- period's sums (reports over whole months) and its days (other ranges,
+-- anomalies, monitoring guards); contracted cost is not kept per
+-- resource and reads 0.
 
 -- +goose Up
+CREATE TABLE cost_days (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    charge_category  TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    import_id        INTEGER NOT NULL,
+    days             TEXT NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, service, team, service_category, charge_category, currency)
+);
+CREATE INDEX cost_days_team_idx ON cost_days (team, billing_period);
+CREATE INDEX cost_days_service_idx ON cost_days (service, billing_period);
+CREATE INDEX cost_days_period_idx ON cost_days (billing_period);
+INSERT INTO cost_days (provider, billing_account, billing_period, service, team, service_category, charge_category, currency,
+    import_id, days)
+SELECT provider, billing_account, billing_period, service, team, service_category, charge_category, currency, MAX(import_id),
+    group_concat(day || ' ' || billed || ' ' || effective || ' ' || list || ' ' || contracted || ' ' || rows, char(10) ORDER BY day)
+FROM cost_daily
+GROUP BY provider, billing_account, billing_period, service, team, service_category, charge_category, currency;
+DROP TABLE cost_daily;
+
 CREATE TABLE cost_resource_periods (
     provider         TEXT NOT NULL,
     billing_account  TEXT NOT NULL,
@@ -35,7 +65,7 @@ INSERT INTO cost_resource_periods (provider, billing_account, billing_period, re
     service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id, days)
 SELECT m.provider, m.billing_account, m.billing_period, m.resource_id, m.resource_name, m.sub_account,
     m.service, m.team, m.service_name, m.service_category, m.tagged, m.currency, m.billed, m.effective, m.list, m.rows, m.import_id,
-    COALESCE((SELECT group_concat(r.day || ' ' || r.billed || ' ' || r.effective || ' ' || r.list || ' ' || r.rows, char(10) ORDER BY r.day)
+    COALESCE((SELECT group_concat(r.day || ' ' || r.billed || ' ' || r.effective || ' ' || r.list || ' 0 ' || r.rows, char(10) ORDER BY r.day)
       FROM cost_resources r
      WHERE r.provider = m.provider AND r.billing_account = m.billing_account AND r.billing_period = m.billing_period
        AND r.resource_id = m.resource_id AND r.sub_account = m.sub_account AND r.service = m.service
@@ -109,9 +139,52 @@ WITH RECURSIVE lines(id, line, rest) AS (
     SELECT id, f1, substr(r1, 1, instr(r1, ' ') - 1), substr(r1, instr(r1, ' ') + 1) FROM fields
 ), f3(id, day, billed, effective, r3) AS (
     SELECT id, day, billed, substr(r2, 1, instr(r2, ' ') - 1), substr(r2, instr(r2, ' ') + 1) FROM f2
+), f4(id, day, billed, effective, list, r4) AS (
+    SELECT id, day, billed, effective, substr(r3, 1, instr(r3, ' ') - 1), substr(r3, instr(r3, ' ') + 1) FROM f3
 )
-SELECT p.provider, p.billing_account, p.billing_period, f3.day, p.resource_id, p.resource_name, p.sub_account,
-    p.service, p.team, p.service_name, p.service_category, p.tagged, p.currency, f3.billed, f3.effective,
-    substr(r3, 1, instr(r3, ' ') - 1), CAST(substr(r3, instr(r3, ' ') + 1) AS INTEGER), p.import_id
-FROM f3 JOIN cost_resource_periods p ON p.rowid = f3.id;
+SELECT p.provider, p.billing_account, p.billing_period, f4.day, p.resource_id, p.resource_name, p.sub_account,
+    p.service, p.team, p.service_name, p.service_category, p.tagged, p.currency, f4.billed, f4.effective, f4.list,
+    CAST(substr(r4, instr(r4, ' ') + 1) AS INTEGER), p.import_id
+FROM f4 JOIN cost_resource_periods p ON p.rowid = f4.id;
 DROP TABLE cost_resource_periods;
+CREATE TABLE cost_daily (
+    provider         TEXT NOT NULL,
+    billing_account  TEXT NOT NULL,
+    billing_period   TEXT NOT NULL,
+    day              TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    team             TEXT NOT NULL,
+    service_category TEXT NOT NULL,
+    charge_category  TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    billed           TEXT NOT NULL,
+    effective        TEXT NOT NULL,
+    list             TEXT NOT NULL,
+    contracted       TEXT NOT NULL,
+    rows             INTEGER NOT NULL,
+    import_id        INTEGER NOT NULL,
+    PRIMARY KEY (provider, billing_account, billing_period, day, service, team, service_category, charge_category, currency)
+);
+CREATE INDEX cost_daily_team_idx ON cost_daily (team, day);
+CREATE INDEX cost_daily_service_idx ON cost_daily (service, day);
+CREATE INDEX cost_daily_day_idx ON cost_daily (day);
+INSERT INTO cost_daily (provider, billing_account, billing_period, day, service, team, service_category, charge_category, currency,
+    billed, effective, list, contracted, rows, import_id)
+WITH RECURSIVE lines(id, line, rest) AS (
+    SELECT rowid, '', days || char(10) FROM cost_days
+    UNION ALL
+    SELECT id, substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1) FROM lines WHERE rest <> ''
+), f1(id, day, r1) AS (
+    SELECT id, substr(line, 1, 10), substr(line, 12) FROM lines WHERE line <> ''
+), f2(id, day, billed, r2) AS (
+    SELECT id, day, substr(r1, 1, instr(r1, ' ') - 1), substr(r1, instr(r1, ' ') + 1) FROM f1
+), f3(id, day, billed, effective, r3) AS (
+    SELECT id, day, billed, substr(r2, 1, instr(r2, ' ') - 1), substr(r2, instr(r2, ' ') + 1) FROM f2
+), f4(id, day, billed, effective, list, r4) AS (
+    SELECT id, day, billed, effective, substr(r3, 1, instr(r3, ' ') - 1), substr(r3, instr(r3, ' ') + 1) FROM f3
+)
+SELECT c.provider, c.billing_account, c.billing_period, f4.day, c.service, c.team, c.service_category, c.charge_category,
+    c.currency, f4.billed, f4.effective, f4.list, substr(r4, 1, instr(r4, ' ') - 1), CAST(substr(r4, instr(r4, ' ') + 1) AS INTEGER),
+    c.import_id
+FROM f4 JOIN cost_days c ON c.rowid = f4.id;
+DROP TABLE cost_days;
