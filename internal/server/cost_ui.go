@@ -95,6 +95,43 @@ type costPage struct {
 	AnomalyTo          string // inclusive
 	AnomalyError       string
 	OtherCurrencyNotes bool
+
+	// Commitments (the organisation view): coverage and use of Savings
+	// Plans and reservations in the page's months.
+	Coverage         []costCoverage
+	Commitments      []costCommitment
+	CommitmentsURL   string
+	CommitmentsError string
+	// Guards are the MonitoringGuards of the selection, on their last day
+	// with data.
+	Guards      []costGuard
+	GuardsError string
+}
+
+type costCoverage struct {
+	cost.Coverage
+	Covered, OnDemand, CoveragePct, UtilizationPct string
+	Low                                            bool // coverage under 70%
+}
+
+type costCommitment struct {
+	cost.CommitmentUse
+	Purchased, Used, Unused, UtilizationPct string
+	Low                                     bool // utilisation under 90%
+}
+
+type costGuard struct {
+	cost.GuardStatus
+	Cost, Usual string
+	TeamURL     string
+}
+
+// pctOf writes a share as a percentage with one decimal, "—" when nil.
+func pctOf(f *float64) string {
+	if f == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*f*100, 'f', 1, 64) + "%"
 }
 
 // Org, TeamView and ServiceView say which view this is.
@@ -409,6 +446,63 @@ func (s *Server) fillCostPage(ctx context.Context, p *costPage, c *catalog.Catal
 
 	s.fillCostBudgets(ctx, p, c, anchor, now)
 	s.fillCostAnomalies(ctx, p, c, end, now)
+	if p.Org() {
+		s.fillCostCommitments(ctx, p, start, end)
+	}
+	s.fillCostGuards(ctx, p, c, end, now)
+}
+
+// fillCostCommitments shows commitment coverage and use in the months the
+// page covers.
+func (s *Server) fillCostCommitments(ctx context.Context, p *costPage, start, end time.Time) {
+	from := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+	last := end.AddDate(0, 0, -1)
+	to := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0) // exclusive
+	p.CommitmentsURL = "/api/v1/cost/commitments?" + url.Values{"from": {from.Format("2006-01")}, "to": {to.Format("2006-01")}}.Encode()
+	rep, err := cost.Commitments(ctx, s.store, from, to)
+	if err != nil {
+		s.log.Warn("cost page: commitments", "err", err)
+		p.CommitmentsError = "Commitment coverage cannot be read right now."
+		return
+	}
+	for _, c := range rep.Coverage {
+		p.Coverage = append(p.Coverage, costCoverage{Coverage: c, Covered: fixed(c.Covered), OnDemand: fixed(c.OnDemand),
+			CoveragePct: pctOf(c.Coverage), UtilizationPct: pctOf(c.Utilization), Low: c.Coverage != nil && *c.Coverage < 0.7})
+	}
+	for _, c := range rep.Commitments {
+		p.Commitments = append(p.Commitments, costCommitment{CommitmentUse: c, Purchased: fixed(c.Purchased), Used: fixed(c.Used),
+			Unused: fixed(c.Unused), UtilizationPct: pctOf(c.Utilization), Low: c.Utilization != nil && *c.Utilization < 0.9})
+	}
+}
+
+// fillCostGuards shows the monitoring guards of the selection (all of
+// them in the organisation view) on their last day with data up to the
+// end of the page's period.
+func (s *Server) fillCostGuards(ctx context.Context, p *costPage, c *catalog.Catalog, end, now time.Time) {
+	if len(c.MonitoringGuards) == 0 {
+		return
+	}
+	asOf := end.AddDate(0, 0, -1)
+	if now.Before(asOf) {
+		asOf = now
+	}
+	statuses, err := cost.Guards(ctx, s.store, c, asOf)
+	if err != nil {
+		s.log.Warn("cost page: guards", "err", err)
+		p.GuardsError = "Monitoring guards cannot be evaluated right now."
+		return
+	}
+	team := p.SelectedTeam()
+	for _, g := range statuses {
+		if !p.Org() && g.Team != team {
+			continue
+		}
+		x := costGuard{GuardStatus: g, Cost: fixed(g.Cost), Usual: fixed(g.Usual)}
+		if _, ok := c.Team(g.Team); ok {
+			x.TeamURL = "/teams/" + url.PathEscape(g.Team)
+		}
+		p.Guards = append(p.Guards, x)
+	}
 }
 
 func rangeLabel(first, last time.Time) string {

@@ -59,6 +59,16 @@ spec:
     - actual: 50
     - actual: 100
     - forecast: 100
+---
+apiVersion: kiban.dev/v1
+kind: MonitoringGuard
+metadata:
+  name: shop-ec2-hosts
+spec:
+  team: shop
+  provider: AWS
+  serviceName: Amazon Elastic Compute Cloud
+  expectedResources: 2
 `
 
 // costNow is the server's clock in the cost tests: early October 2024,
@@ -228,6 +238,37 @@ func TestCostPage(t *testing.T) {
 		if element(body, "cost-budget") == "" || !strings.Contains(text(body, "cost-budget"), "shop-monthly") {
 			t.Errorf("the organisation view lists no budget")
 		}
+		// Commitments: coverage and each commitment as cost.Commitments
+		// computes them for the month.
+		commit, err := cost.Commitments(ctx, e.store, sep, oct)
+		if err != nil || len(commit.Coverage) == 0 || len(commit.Commitments) == 0 {
+			t.Fatalf("commitments of the sample = %+v, %v", commit, err)
+		}
+		cov := element(body, "commitment-coverage")
+		if n := strings.Count(cov, "<tr data-key="); n != len(commit.Coverage) {
+			t.Errorf("#commitment-coverage has %d rows; want %d", n, len(commit.Coverage))
+		}
+		c0 := commit.Coverage[0]
+		if !strings.Contains(cov, c0.Covered.StringFixed(2)) || !strings.Contains(cov, fmt.Sprintf("%.1f%%", *c0.Coverage*100)) {
+			t.Errorf("#commitment-coverage lacks %s covered at %.1f%%:\n%s", c0.Covered.StringFixed(2), *c0.Coverage*100, cov)
+		}
+		if n := strings.Count(element(body, "commitment-list"), "<tr data-commitment="); n != len(commit.Commitments) {
+			t.Errorf("#commitment-list has %d rows; want %d", n, len(commit.Commitments))
+		}
+		// The monitoring guard, as cost.Guards evaluates it at the month's end.
+		guards, err := cost.Guards(ctx, e.store, cat, time.Date(2024, 9, 30, 0, 0, 0, 0, time.UTC))
+		if err != nil || len(guards) != 1 || guards[0].Day == "" {
+			t.Fatalf("guards = %+v, %v", guards, err)
+		}
+		g := element(body, "guard-table")
+		if !strings.Contains(g, `data-guard="shop-ec2-hosts"`) || !strings.Contains(g, fmt.Sprintf("%d <span class=\"muted\">of 2</span>", guards[0].Resources)) ||
+			!strings.Contains(g, guards[0].Day) {
+			t.Errorf("#guard-table does not show %d resources on %s:\n%s", guards[0].Resources, guards[0].Day, g)
+		}
+		if len(guards[0].Breaches) > 0 && !strings.Contains(text(body, "guard-table"), guards[0].Breaches[0]) {
+			t.Errorf("#guard-table lacks the breach %q", guards[0].Breaches[0])
+		}
+
 		// The JSON the page links to has the same totals.
 		var api cost.Report
 		e.getJSON(t, "/api/v1/cost/report?month=2024-09", &api)
@@ -246,6 +287,9 @@ func TestCostPage(t *testing.T) {
 		}
 		if element(body, "cost-unallocated") != "" || element(body, "by-team") != "" || !strings.Contains(element(body, "by-service"), `data-key="brightpath"`) {
 			t.Error("a team view shows the unallocated cost or teams, or not its services")
+		}
+		if element(body, "cost-commitments") != "" || !strings.Contains(element(body, "guard-table"), `data-guard="shop-ec2-hosts"`) {
+			t.Error("a team view shows the organisation's commitments, or not its monitoring guard")
 		}
 		budgets, err := cost.Budgets(ctx, e.store, cat, time.Date(2024, 9, 30, 0, 0, 0, 0, time.UTC))
 		if err != nil {
