@@ -45,6 +45,7 @@ import (
 	"strings"
 
 	"kiban.dev/kiban/internal/focus"
+	"kiban.dev/kiban/internal/parquetrec"
 )
 
 // Reader reads FOCUS or a native export, detected from the header.
@@ -61,7 +62,9 @@ type Reader interface {
 	// Format names the format read: "focus-1.2" (focus- and the
 	// [focus.Reader.Version]), "aws-cur", "aws-cur2", "azure-ea-actual",
 	// "azure-ea-amortized", "azure-mca", "azure-mca-amortized",
-	// "azure-payg", "gcp-billing" or "oci".
+	// "azure-payg", "gcp-billing" or "oci", with "-parquet" appended when
+	// the file is Parquet. A Parquet reader also has a Close method
+	// (io.Closer) that removes the temporary copy it may have made.
 	Format() string
 }
 
@@ -76,18 +79,24 @@ const (
 var ErrUnknownFormat = errors.New("not a FOCUS export nor a known native billing export")
 
 // NewReader reads the header of a billing export from r and returns a
-// reader for its format. Gzip is detected by its magic bytes and a UTF-8
-// byte-order mark is skipped. A header that is neither FOCUS nor a native
+// reader for its format. The export is CSV or Parquet (detected by its
+// magic bytes, its columns taken as the header; see newParquet). Gzip is
+// detected by its magic bytes and a UTF-8 byte-order mark is skipped. A
+// header that is neither FOCUS nor a native
 // format it knows is an error wrapping ErrUnknownFormat that says what was
 // expected.
 func NewReader(r io.Reader) (Reader, error) {
 	br := bufio.NewReaderSize(r, bufferSize)
+	first := br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("billconv: reading gzip: %w", err)
 		}
 		br = bufio.NewReaderSize(gz, bufferSize)
+	}
+	if magic, _ := br.Peek(len(parquetrec.Magic)); string(magic) == parquetrec.Magic {
+		return newParquet(r, br, br != first)
 	}
 	bom := false
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\ufeff")) {
@@ -124,12 +133,7 @@ func NewReader(r io.Reader) (Reader, error) {
 
 	kind := detect(header)
 	if kind == "" {
-		return nil, fmt.Errorf("billconv: %w: expected FOCUS (BilledCost, ChargePeriodStart, BillingPeriodStart), "+
-			"an AWS Cost and Usage Report (lineItem/UnblendedCost or line_item_unblended_cost, with the usage start date), "+
-			"Azure cost details (Cost, CostInBillingCurrency or PreTaxCost, with Date or UsageDateTime and MeterCategory or ConsumedService), "+
-			"a Google Cloud billing export (cost, usage_start_time, service.description or billing_account_id) "+
-			"or an OCI cost report (cost/myCost, lineItem/intervalUsageStart); the header starts %s",
-			ErrUnknownFormat, quoteShort(strings.Join(header, ",")))
+		return nil, unknownFormat(header)
 	}
 	var tol tolerances
 	if bom {
@@ -139,16 +143,30 @@ func NewReader(r io.Reader) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &base{src: src, cols: newColumns(header, &tol), tol: &tol, intern: make(map[string]string, 256)}
+	return newNative(kind, src, header, &tol), nil
+}
+
+func unknownFormat(header []string) error {
+	return fmt.Errorf("billconv: %w: expected FOCUS (BilledCost, ChargePeriodStart, BillingPeriodStart), "+
+		"an AWS Cost and Usage Report (lineItem/UnblendedCost or line_item_unblended_cost, with the usage start date), "+
+		"Azure cost details (Cost, CostInBillingCurrency or PreTaxCost, with Date or UsageDateTime and MeterCategory or ConsumedService), "+
+		"a Google Cloud billing export (cost, usage_start_time, service.description or billing_account_id) "+
+		"or an OCI cost report (cost/myCost, lineItem/intervalUsageStart); the header starts %s",
+		ErrUnknownFormat, quoteShort(strings.Join(header, ",")))
+}
+
+// newNative returns the reader of a native export of kind.
+func newNative(kind string, src *source, header []string, tol *tolerances) Reader {
+	b := &base{src: src, cols: newColumns(header, tol), tol: tol, intern: make(map[string]string, 256)}
 	switch kind {
 	case "aws":
-		return newAWS(b), nil
+		return newAWS(b)
 	case "azure":
-		return newAzure(b), nil
+		return newAzure(b)
 	case "gcp":
-		return newGCP(b), nil
+		return newGCP(b)
 	default:
-		return newOCI(b), nil
+		return newOCI(b)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +89,8 @@ type record struct {
 // source reads the records of a CSV export after its header, with
 // lookahead, and evens out rows whose field count is not the header's.
 type source struct {
-	cr    *csv.Reader
+	cr    focus.Records
+	clone bool // cr reuses the slice it returns, and records are queued
 	width int
 	queue []record
 	eof   bool
@@ -104,6 +106,11 @@ func newSource(r io.Reader, tol *tolerances) (*source, []string, error) {
 	}
 	header = append([]string(nil), header...)
 	return &source{cr: cr, width: len(header), tol: tol}, header, nil
+}
+
+// newRecordSource reads the records of rows, whose columns are header.
+func newRecordSource(header []string, rows focus.Records, tol *tolerances) *source {
+	return &source{cr: rows, clone: true, width: len(header), tol: tol}
 }
 
 // read returns the next record; its err is io.EOF at the end, a
@@ -152,6 +159,9 @@ func (s *source) readCSV() record {
 				return record{line: line, err: &focus.RowError{Line: line, Msg: "bad CSV: " + pe.Err.Error()}}
 			}
 			return record{err: err}
+		}
+		if s.clone {
+			rec = slices.Clone(rec)
 		}
 		line, _ := s.cr.FieldPos(0)
 		if blank(rec) {

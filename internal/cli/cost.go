@@ -31,11 +31,11 @@ func newCostImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE…",
 		Short: "Import FOCUS billing exports, allocated to services and teams",
-		Long: `Import reads FinOps FOCUS 1.0-1.2 exports in CSV (gzip or plain, "-" for
-standard input), or a provider's native export converted to FOCUS: AWS Cost
-and Usage Reports (legacy and 2.0), Azure cost details (EA and MCA, actual and
-amortized, any header spelling), the Google Cloud billing export as CSV and
-Oracle Cloud cost reports (detected from the header). It allocates every row to a catalog service and its team by the
+		Long: `Import reads FinOps FOCUS 1.0-1.2 exports in CSV (gzip or plain) or Parquet
+("-" for standard input), or a provider's native export converted to FOCUS:
+AWS Cost and Usage Reports (legacy and 2.0), Azure cost details (EA and MCA,
+actual and amortized, any header spelling), the Google Cloud billing export as
+CSV and Oracle Cloud cost reports (detected from the header). It allocates every row to a catalog service and its team by the
 resources the Services declare (resource id patterns, then tag matchers, then
 accounts: the sub-account, then the billing account), and rolls the cost up
 per day and per resource. Money is exact decimal.
@@ -49,6 +49,7 @@ extra column) is reported.
 Only the roll-ups are kept by default; --keep-raw-days N also keeps the raw
 rows of the last N days (and prunes older ones).`,
 		Example: `  kiban cost import --config catalog --db "$KIBAN_DB" focus-2026-10.csv.gz
+  kiban cost import --config catalog --db "$KIBAN_DB" focus-2026-11-00001.snappy.parquet
   aws s3 cp s3://billing/focus/2026-11.csv.gz - | kiban cost import -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

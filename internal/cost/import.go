@@ -211,6 +211,9 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w: %w", opts.Source, ErrBadFile, err)
 	}
+	if c, ok := rd.(io.Closer); ok { // a Parquet export spooled to a file
+		defer c.Close()
+	}
 	res := Result{Source: opts.Source, Format: rd.Format(), Allocated: map[string]int{}, Extra: rd.Extra()}
 	daily := map[dailyKey]*sums{}
 	resources := map[resourceKey]*resourceSums{}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,7 +222,7 @@ var versionColumns = []struct {
 // Reader reads FOCUS rows from a CSV export. It is not safe for concurrent
 // use.
 type Reader struct {
-	cr      *csv.Reader
+	cr      Records
 	header  []string
 	idx     [numCols]int // field index of each column, -1 when absent
 	extra   []string
@@ -279,6 +280,27 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, fmt.Errorf("focus: reading the header: %w", err)
 	}
 	fr.header = append([]string(nil), rec...)
+	if err := fr.mapColumns(); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+// Records is a source of rows as text fields after a header, such as
+// encoding/csv's Reader or a Parquet file read as text.
+type Records interface {
+	// Read returns the next row's fields, or io.EOF after the last. The
+	// slice may be reused by the next call.
+	Read() ([]string, error)
+	// FieldPos returns the line (the header being line 1) and column of
+	// field of the row last read.
+	FieldPos(field int) (line, column int)
+}
+
+// NewRecordReader reads FOCUS rows from rows, whose columns are header,
+// as [NewReader] does from a CSV export.
+func NewRecordReader(header []string, rows Records) (*Reader, error) {
+	fr := &Reader{intern: make(map[string]string, 256), cr: rows, header: slices.Clone(header)}
 	if err := fr.mapColumns(); err != nil {
 		return nil, err
 	}

@@ -12,8 +12,8 @@ import (
 // maxCostImport bounds the body of POST /api/v1/cost/import.
 const maxCostImport = 4 << 30
 
-// handleAPICostImport imports one FOCUS export, the request body (CSV,
-// gzip or plain): POST /api/v1/cost/import?source=NAME&skip_bad_rows=true.
+// handleAPICostImport imports one billing export, the request body (CSV,
+// gzip or plain, or Parquet, which is spooled to a temporary file): POST /api/v1/cost/import?source=NAME&skip_bad_rows=true.
 func (s *Server) handleAPICostImport(w http.ResponseWriter, r *http.Request) {
 	source := r.FormValue("source")
 	if source == "" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"kiban.dev/kiban/internal/cost"
+	"kiban.dev/kiban/internal/parquetrec/parquettest"
 	"kiban.dev/kiban/internal/store"
 )
 
@@ -48,6 +50,31 @@ func TestAPICost(t *testing.T) {
 		code, body = e.do(t, "POST", "/api/v1/cost/import?source=sample.csv", editor, sample)
 		if code != 200 || !strings.Contains(body, `"rows": 1000`) || !strings.Contains(body, `"format": "focus-1.0"`) {
 			t.Fatalf("import = %d %s", code, body)
+		}
+		var fromCSV cost.Report
+		e.getJSON(t, "/api/v1/cost/report?month=2024-09", &fromCSV)
+
+		// The same export as Parquet replaces the month with the same cost;
+		// a broken Parquet upload changes nothing.
+		pq, err := parquettest.FromCSV(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := e.auditCount(t)
+		code, body = e.do(t, "POST", "/api/v1/cost/import?source=broken.parquet", editor, string(pq[:len(pq)/2]))
+		if code != 400 || !strings.Contains(body, "broken.parquet") || e.auditCount(t) != before {
+			t.Errorf("broken Parquet = %d %s", code, body)
+		}
+		code, body = e.do(t, "POST", "/api/v1/cost/import?source=sample.parquet", editor, string(pq))
+		if code != 200 || !strings.Contains(body, `"rows": 1000`) || !strings.Contains(body, `"format": "focus-1.0-parquet"`) {
+			t.Fatalf("Parquet import = %d %s", code, body)
+		}
+		var fromParquet cost.Report
+		e.getJSON(t, "/api/v1/cost/report?month=2024-09", &fromParquet)
+		if len(fromParquet.Totals) != 1 || !fromParquet.Totals[0].Billed.Equal(fromCSV.Totals[0].Billed) ||
+			!fromParquet.Totals[0].Effective.Equal(fromCSV.Totals[0].Effective) || fromParquet.Rows != fromCSV.Rows {
+			t.Errorf("after the Parquet import: %+v, %d rows; from the CSV %+v, %d rows", fromParquet.Totals, fromParquet.Rows,
+				fromCSV.Totals, fromCSV.Rows)
 		}
 
 		for _, tc := range []struct {
