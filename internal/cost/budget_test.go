@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -154,6 +155,71 @@ func TestSharedCost(t *testing.T) {
 		for _, l := range org.ByService {
 			if l.Key == "postgres-shared" {
 				t.Errorf("postgres-shared still has %s after the split", l.Effective)
+			}
+		}
+
+		// Shares that do not divide evenly (the last takes the remainder):
+		// every team's and service's view adds up as the organisation's
+		// view splits it, though each reads and splits only what it needs.
+		sep := store.CostPeriod{Provider: "AWS", BillingAccount: "1", BillingPeriod: "2026-09-01"}
+		var sepDays []store.CostDaily
+		for _, x := range [][3]string{{"postgres-shared", "sre", "100"}, {"checkout", "shop-checkout", "3"},
+			{"membership-api", "membership", "7"}, {"etl-scheduler", "data-platform", "11"}, {"billing", "membership", "0.013"}} {
+			d := mk(x[0], x[1], x[2])
+			d.CostPeriod, d.Day = sep, "2026-09-07"
+			sepDays = append(sepDays, d)
+		}
+		err = st.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ImportCost(ctx, store.CostImport{Source: "t", Format: "test", Periods: []store.CostPeriod{sep},
+				Totals: json.RawMessage(`[]`), Actor: "test"}, store.CostData{Daily: sepDays})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		september := ReportQuery{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Catalog: c}
+		orgSep, err := Build(ctx, st, september)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if orgSep.Totals[0].Effective.String() != "121.013" {
+			t.Errorf("organisation total in September = %s; want 121.013", orgSep.Totals[0].Effective)
+		}
+		byTeam, byService := map[string]string{}, map[string]string{}
+		for _, l := range orgSep.ByTeam {
+			byTeam[l.Key] = l.Effective.String()
+		}
+		for _, l := range orgSep.ByService {
+			byService[l.Key] = l.Effective.String()
+		}
+		for _, team := range c.Teams {
+			q := september
+			q.Team = team.Name
+			r, err := Build(ctx, st, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "0"
+			if len(r.Totals) > 0 {
+				got = r.Totals[0].Effective.String()
+			}
+			if want := cmp.Or(byTeam[team.Name], "0"); got != want {
+				t.Errorf("team %s: %s in its own view, %s in the organisation's", team.Name, got, want)
+			}
+		}
+		for _, svc := range c.Services {
+			q := september
+			q.Service = svc.Name
+			r, err := Build(ctx, st, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "0"
+			if len(r.Totals) > 0 {
+				got = r.Totals[0].Effective.String()
+			}
+			if want := cmp.Or(byService[svc.Name], "0"); got != want {
+				t.Errorf("service %s: %s in its own view, %s in the organisation's", svc.Name, got, want)
 			}
 		}
 	})

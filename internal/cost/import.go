@@ -86,6 +86,14 @@ func (a *amountSums) addStrings(charge, billed, effective, list string) {
 	}
 }
 
+// addSums adds other sums.
+func (a *amountSums) addSums(o *amountSums) {
+	a.billed.AddTotal(o.billed)
+	a.effective.AddTotal(o.effective)
+	a.list.AddTotal(o.list)
+	a.saved.AddTotal(o.saved)
+}
+
 func (a *amountSums) amounts(currency string) Amounts {
 	return Amounts{Currency: currency, Billed: a.billed.Decimal(), Effective: a.effective.Decimal(), List: a.list.Decimal(),
 		Saved: a.saved.Decimal()}

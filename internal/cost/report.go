@@ -78,14 +78,14 @@ type Report struct {
 // grouper adds amounts up per key and currency.
 type grouper map[[2]string]*amountSums
 
-func (g grouper) add(key, currency, charge, billed, effective, list string) {
+func (g grouper) add(key, currency string, sums *amountSums) {
 	k := [2]string{key, currency}
 	a := g[k]
 	if a == nil {
 		a = &amountSums{}
 		g[k] = a
 	}
-	a.addStrings(charge, billed, effective, list)
+	a.addSums(sums)
 }
 
 // lines returns the groups, most effective cost first (by key when
@@ -147,11 +147,8 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 	var err error
 	shared := sharedServices(q.Catalog)
 	if len(shared) > 0 {
-		// Shared cost moves between services: split it over the whole
-		// organisation, then select.
-		all := sq
-		all.Team, all.Service = "", ""
-		if days, err = st.CostDays(ctx, all); err != nil {
+		// Shared cost moves between services: split it, then select.
+		if days, err = sharedDays(ctx, st, sq, shared); err != nil {
 			return Report{}, err
 		}
 		days = splitShared(days, shared, q.Catalog, q.Team, q.Service)
@@ -164,20 +161,22 @@ func Build(ctx context.Context, st *store.Store, q ReportQuery) (Report, error) 
 	seen := map[string]bool{}
 	sharedIn := grouper{}
 	for _, d := range days {
-		b, e, l := d.Billed, d.Effective, d.List
+		// Parsed once, added to every group.
+		var x amountSums
+		x.addStrings(d.ChargeCategory, d.Billed, d.Effective, d.List)
 		if d.SharedFrom != "" {
-			sharedIn.add(d.SharedFrom, d.Currency, d.ChargeCategory, b, e, l)
+			sharedIn.add(d.SharedFrom, d.Currency, &x)
 		}
-		total.add("", d.Currency, d.ChargeCategory, b, e, l)
-		month.add(d.Day[:7], d.Currency, d.ChargeCategory, b, e, l)
-		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, d.ChargeCategory, b, e, l)
-		service.add(cmp.Or(d.Service, "(unallocated)"), d.Currency, d.ChargeCategory, b, e, l)
-		provider.add(d.Provider, d.Currency, d.ChargeCategory, b, e, l)
-		category.add(cmp.Or(d.ServiceCategory, "(none)"), d.Currency, d.ChargeCategory, b, e, l)
-		charge.add(cmp.Or(d.ChargeCategory, "(none)"), d.Currency, d.ChargeCategory, b, e, l)
-		daily.add(d.Day, d.Currency, d.ChargeCategory, b, e, l)
+		total.add("", d.Currency, &x)
+		month.add(d.Day[:7], d.Currency, &x)
+		team.add(cmp.Or(d.Team, "(unallocated)"), d.Currency, &x)
+		service.add(cmp.Or(d.Service, "(unallocated)"), d.Currency, &x)
+		provider.add(d.Provider, d.Currency, &x)
+		category.add(cmp.Or(d.ServiceCategory, "(none)"), d.Currency, &x)
+		charge.add(cmp.Or(d.ChargeCategory, "(none)"), d.Currency, &x)
+		daily.add(d.Day, d.Currency, &x)
 		if d.Service == "" {
-			unalloc.add("", d.Currency, d.ChargeCategory, b, e, l)
+			unalloc.add("", d.Currency, &x)
 		}
 		r.Rows += d.Rows
 		seen[d.Day] = true
@@ -296,9 +295,19 @@ func sharedServices(c *catalog.Catalog) map[string]*catalog.SharedCost {
 // that go elsewhere are not computed unless the last share needs them.
 func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, c *catalog.Catalog, team, service string) []store.CostDaily {
 	keep := func(t, s string) bool { return (team == "" || t == team) && (service == "" || s == service) }
+	// The direct effective cost of the services that receive shares in
+	// proportion to it, by month.
+	proportional := map[string]bool{}
+	for _, sc := range shared {
+		if sc.Split == catalog.SplitProportional {
+			for _, t := range sc.To {
+				proportional[t] = true
+			}
+		}
+	}
 	own := map[[2]string]*total{} // month, service -> direct effective cost
 	for _, d := range days {
-		if _, ok := shared[d.Service]; !ok {
+		if _, ok := shared[d.Service]; !ok && proportional[d.Service] {
 			k := [2]string{d.Day[:7], d.Service}
 			t := own[k]
 			if t == nil {
@@ -375,7 +384,9 @@ func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, 
 					share[k] = a.Sub(given[k])
 				} else {
 					share[k] = a.Mul(sp.ratios[i]).Round(10)
-					given[k] = given[k].Add(share[k])
+					if needAll {
+						given[k] = given[k].Add(share[k])
+					}
 				}
 			}
 			if kept {
@@ -385,6 +396,43 @@ func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, 
 		}
 	}
 	return out
+}
+
+// sharedDays reads the days a split of shared cost needs for the
+// selection of q: its own, and those of the shared services and of the
+// services they are shared with (whose own cost may weigh the shares).
+func sharedDays(ctx context.Context, st *store.Store, q store.CostQuery, shared map[string]*catalog.SharedCost) ([]store.CostDaily, error) {
+	if q.Team == "" && q.Service == "" {
+		return st.CostDays(ctx, q)
+	}
+	days, err := st.CostDays(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	involved := map[string]bool{}
+	for name, sc := range shared {
+		involved[name] = true
+		for _, t := range sc.To {
+			involved[t] = true
+		}
+		for t := range sc.Weights {
+			involved[t] = true
+		}
+	}
+	others := q
+	others.Team, others.Service, others.Services = "", "", slices.Sorted(maps.Keys(involved))
+	more, err := st.CostDays(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	days = slices.Grow(days, len(more))
+	for _, d := range more {
+		if (q.Team == "" || d.Team == q.Team) && (q.Service == "" || d.Service == q.Service) {
+			continue // read already
+		}
+		days = append(days, d)
+	}
+	return days, nil
 }
 
 func shareWeights(sc *catalog.SharedCost, own map[[2]string]*total, month string) ([]string, []decimal.Decimal) {

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -360,6 +359,8 @@ func valuesSQL(dialect, prefix string, cols, rows int) string {
 // CostQuery selects rolled-up cost; zero fields match all.
 type CostQuery struct {
 	Team, Service string
+	// Services, when set, keeps the cost of these services.
+	Services []string
 	// Provider, when set, keeps one provider's cost.
 	Provider string
 	// Unallocated selects only cost no service claims.
@@ -378,6 +379,14 @@ func (q CostQuery) conditions(dayColumn string) conditions {
 	}
 	if q.Unallocated {
 		c.add("service = $%d", "")
+	}
+	if len(q.Services) > 0 {
+		in := make([]string, len(q.Services))
+		for i, svc := range q.Services {
+			c.args = append(c.args, svc)
+			in[i] = fmt.Sprintf("$%d", len(c.args))
+		}
+		c.conds = append(c.conds, "service IN ("+strings.Join(in, ", ")+")")
 	}
 	if q.Provider != "" {
 		c.add("provider = $%d", q.Provider)
@@ -422,34 +431,72 @@ func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) 
 	}
 	// Place each day at its position in day order: count the days first
 	// (sorting tens of thousands of rows took longer than reading them).
-	perDay := map[string]int{}
+	// Days are counted in an array indexed from the earliest.
+	first, last := int32(1<<30), int32(-1<<30)
 	for _, g := range groups {
 		for line := range strings.SplitSeq(g.days, "\n") {
-			if day, _, _ := strings.Cut(line, " "); day != "" && q.holds(day) {
-				perDay[day]++
+			if n, ok := dayNumber(line); ok {
+				first, last = min(first, n), max(last, n)
 			}
 		}
 	}
-	next := make(map[string]int, len(perDay))
-	n := 0
-	for _, day := range slices.Sorted(maps.Keys(perDay)) {
-		next[day] = n
-		n += perDay[day]
+	if first > last {
+		return []CostDaily{}, nil
 	}
-	out := make([]CostDaily, n)
+	next := make([]int, last-first+2)
+	for _, g := range groups {
+		for line := range strings.SplitSeq(g.days, "\n") {
+			if n, ok := dayNumber(line); ok && q.holds(line[:10]) {
+				next[n-first+1]++
+			}
+		}
+	}
+	for i := 1; i < len(next); i++ {
+		next[i] += next[i-1]
+	}
+	out := make([]CostDaily, next[len(next)-1])
 	for _, g := range groups {
 		d := g.key
 		if err := eachDay(g.days, func(x CostDay) {
-			if q.holds(x.Day) {
+			if n, ok := dayNumber(x.Day); ok && q.holds(x.Day) {
 				d.Day, d.Billed, d.Effective, d.List, d.Contracted, d.Rows = x.Day, x.Billed, x.Effective, x.List, x.Contracted, x.Rows
-				out[next[x.Day]] = d
-				next[x.Day]++
+				out[next[n-first]] = d
+				next[n-first]++
 			}
 		}); err != nil {
 			return nil, fmt.Errorf("store: cost days of %s %s in %s: %w", d.Service, d.ServiceCategory, d.BillingPeriod, err)
 		}
 	}
 	return out, nil
+}
+
+// dayNumber reads the YYYY-MM-DD at the start of s as a number of days
+// that orders days (a proleptic Gregorian day count).
+func dayNumber(s string) (int32, bool) {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	var v [8]int32
+	for i, j := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		c := s[j]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v[i] = int32(c - '0')
+	}
+	y := v[0]*1000 + v[1]*100 + v[2]*10 + v[3]
+	m := v[4]*10 + v[5]
+	d := v[6]*10 + v[7]
+	// Days from civil (H. Hinnant): March-based years make leap days last.
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe, true
 }
 
 // periodConditions selects the billing periods that can hold the days of

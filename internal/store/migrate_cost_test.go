@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -131,4 +132,20 @@ func TestMigrateCostDays(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestDayNumber(t *testing.T) {
+	prev, _ := dayNumber("1999-12-31")
+	for d := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2101; d = d.AddDate(0, 0, 1) {
+		n, ok := dayNumber(d.Format(time.DateOnly) + " 1.5 1.5 2 0 3")
+		if !ok || n != prev+1 {
+			t.Fatalf("dayNumber(%s) = %d, %v; want %d", d.Format(time.DateOnly), n, ok, prev+1)
+		}
+		prev = n
+	}
+	for _, bad := range []string{"", "2026-1-01", "2026/01/01", "2026-0a-01"} {
+		if _, ok := dayNumber(bad); ok {
+			t.Errorf("dayNumber(%q) accepted", bad)
+		}
+	}
 }
