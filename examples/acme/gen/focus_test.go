@@ -583,7 +583,7 @@ func TestBillingFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-billing-scale", "0"},
 		{"-billing-months", "0"},
-		{"-billing-months", "13"},
+		{"-billing-months", "25"},
 	} {
 		if err := run(args, io.Discard, io.Discard); err == nil {
 			t.Errorf("gen %v: no error", args)
