@@ -2,11 +2,8 @@ package billconv
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"kiban.dev/kiban/internal/focus"
 	"kiban.dev/kiban/internal/parquetrec"
@@ -31,13 +28,8 @@ func (p parquetReader) Format() string { return p.Reader.Format() + "-parquet" }
 // and otherwise (an upload, a gzipped file) copied to a temporary file
 // first, which Close removes.
 func newParquet(r io.Reader, br *bufio.Reader, gzipped bool) (Reader, error) {
-	ra, size, closeFn, err := parquetInput(r, br, gzipped)
+	pr, closeFn, err := parquetrec.OpenStream(r, br, gzipped)
 	if err != nil {
-		return nil, err
-	}
-	pr, err := parquetrec.Open(ra, size)
-	if err != nil {
-		closeFn()
 		return nil, fmt.Errorf("billconv: %w", err)
 	}
 	header := pr.Header()
@@ -61,37 +53,4 @@ func newParquet(r io.Reader, br *bufio.Reader, gzipped bool) (Reader, error) {
 		return nil, err
 	}
 	return parquetReader{Reader: rd, close: closeFn}, nil
-}
-
-// parquetInput returns r as an io.ReaderAt of size bytes, spooling it to
-// a temporary file when it is not one.
-func parquetInput(r io.Reader, br *bufio.Reader, gzipped bool) (io.ReaderAt, int64, func() error, error) {
-	nothing := func() error { return nil }
-	if !gzipped {
-		switch f := r.(type) {
-		case *os.File:
-			if off, err := f.Seek(0, io.SeekCurrent); err == nil && off == int64(br.Buffered()) {
-				if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-					return f, st.Size(), nothing, nil
-				}
-			}
-		case *bytes.Reader:
-			if f.Size()-int64(f.Len()) == int64(br.Buffered()) {
-				return f, f.Size(), nothing, nil
-			}
-		}
-	}
-	tmp, err := os.CreateTemp("", "kiban-parquet-*")
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("billconv: spooling a Parquet export: %w", err)
-	}
-	remove := func() error {
-		return errors.Join(tmp.Close(), os.Remove(tmp.Name()))
-	}
-	size, err := io.Copy(tmp, br)
-	if err != nil {
-		remove()
-		return nil, 0, nil, fmt.Errorf("billconv: spooling a Parquet export: %w", err)
-	}
-	return tmp, size, remove, nil
 }

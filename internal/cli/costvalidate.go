@@ -26,8 +26,8 @@ func newCostValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate FILE…",
 		Short: "Check billing exports against the FOCUS 1.2 requirements model",
-		Long: `Validate reports how far FinOps FOCUS exports (CSV, gzip or plain, "-" for
-standard input) conform to FOCUS 1.2, rule by rule, from the official
+		Long: `Validate reports how far FinOps FOCUS exports (CSV, gzip or plain, or Parquet;
+"-" for standard input) conform to FOCUS 1.2, rule by rule, from the official
 requirements model of the FOCUS validator (finopsfoundation/focus_validator,
 model-1.2.json, 621 rules) built into kiban. The file is streamed, so its size
 does not matter.
@@ -56,6 +56,7 @@ exit status is 1 when a MUST requirement fails (or a row cannot be read).
 Applicability criteria (--applicability):
 ` + criteriaList(),
 		Example: `  kiban cost validate focus-2026-10.csv.gz
+  kiban cost validate focus-2026-11-00001.snappy.parquet
   kiban cost validate --applicability COMMITMENT_DISCOUNT_SUPPORTED --applicability REGION_SUPPORTED export.csv
   kiban cost validate --applicability ALL -o json export.csv | jq '.files[].rules[] | select(.status == "fail")'
   aws s3 cp s3://billing/focus/2026-11.csv.gz - | kiban cost validate -`,

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"kiban.dev/kiban/internal/focusrules"
+	"kiban.dev/kiban/internal/parquetrec/parquettest"
 )
 
 // runCostValidate runs kiban cost validate ARGS… as Run does, registering
@@ -79,6 +80,16 @@ func TestCostValidate(t *testing.T) {
 	code, out, _ = runCostValidate(t, nil, valid)
 	if code != 0 || !strings.HasPrefix(out, valid+": ok, 2 rows, 25 columns\n  476 requirements of the FOCUS 1.2 requirements model 1.2: ") || strings.Contains(out, " fail (") {
 		t.Errorf("valid = %d\n%s", code, out)
+	}
+
+	// The same export as Parquet, on standard input: the same verdict.
+	pq, err := parquettest.FromCSV([]byte(validFOCUS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCostValidate(t, pq, "-")
+	if code != 0 || !strings.HasPrefix(out, "-: ok, 2 rows, 25 columns\n") {
+		t.Errorf("valid Parquet = %d\n%s", code, out)
 	}
 
 	// Two files, one of them gzip on standard input, as JSON.

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"kiban.dev/kiban/internal/parquetrec"
 )
 
 // DefaultMaxExamples is how many failures a rule keeps by default.
@@ -54,9 +56,16 @@ func (m *Model) ValidateFile(path string, opt Options) (*Report, error) {
 	return m.Validate(f, opt)
 }
 
-// Validate reads a FOCUS CSV export from r, streaming, and evaluates the
-// model's rules on it: the dataset rules on the header, the row rules on
-// every row.
+// records is a source of rows as text: encoding/csv's Reader or a Parquet
+// file read by parquetrec.
+type records interface {
+	Read() ([]string, error)
+	FieldPos(field int) (line, column int)
+}
+
+// Validate reads a FOCUS export from r (CSV, plain or gzip, streaming; or
+// Parquet) and evaluates the model's rules on it: the dataset rules on the
+// header, the row rules on every row.
 func (m *Model) Validate(r io.Reader, opt Options) (*Report, error) {
 	v, err := m.newValidation(opt)
 	if err != nil {
@@ -66,17 +75,33 @@ func (m *Model) Validate(r io.Reader, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(in)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, errors.New("empty file: no header")
+	var cr records
+	var header []string
+	headerLine := 1
+	if magic, _ := in.Peek(len(parquetrec.Magic)); string(magic) == parquetrec.Magic {
+		// A Parquet export: its columns are the header, its rows are
+		// read as the CSV of the same data would write them.
+		pr, closeFn, err := parquetrec.OpenStream(r, in, gz)
+		if err != nil {
+			return nil, err
+		}
+		defer closeFn()
+		cr, header = pr, pr.Header()
+		v.rep.Parquet = true
+	} else {
+		c := csv.NewReader(in)
+		c.ReuseRecord = true
+		c.FieldsPerRecord = -1
+		header, err = c.Read()
+		if err == io.EOF {
+			return nil, errors.New("empty file: no header")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("header: %w", err)
+		}
+		headerLine, _ = c.FieldPos(0)
+		cr = c
 	}
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	headerLine, _ := cr.FieldPos(0)
 	v.rep.Gzip, v.rep.ByteOrderMark = gz, bom
 	v.setHeader(slices.Clone(header), headerLine)
 	v.plan()

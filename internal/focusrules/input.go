@@ -12,7 +12,7 @@ const readBufferSize = 256 << 10
 
 // openInput returns r decompressed when it starts with the gzip magic
 // bytes, with a UTF-8 byte-order mark removed, and whether each was found.
-func openInput(r io.Reader) (out io.Reader, gzipped, bom bool, err error) {
+func openInput(r io.Reader) (out *bufio.Reader, gzipped, bom bool, err error) {
 	br := bufio.NewReaderSize(r, readBufferSize)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)

@@ -120,6 +120,7 @@ type Report struct {
 	Errata        int      `json:"errata"`        // rules evaluated with a corrected encoding
 	Applicability []string `json:"applicability"` // the criteria claimed
 	Gzip          bool     `json:"gzip,omitempty"`
+	Parquet       bool     `json:"parquet,omitempty"`
 	ByteOrderMark bool     `json:"byte_order_mark,omitempty"`
 	Columns       []string `json:"columns"`
 	Rows          int64    `json:"rows"`

@@ -19,10 +19,13 @@
 package parquetrec
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -910,4 +913,54 @@ func (w *thriftWalker) walk(t byte) error {
 		return w.walkStruct()
 	}
 	return fmt.Errorf("malformed metadata: unknown Thrift type %d", t)
+}
+
+// OpenStream opens the Parquet file that br reads. br buffers r (or, when
+// gzipped, r decompressed) and must only have been peeked at. r is read
+// in place when it is an *os.File or a *bytes.Reader whose reading started
+// at its beginning; otherwise the file is first copied from br to a
+// temporary file, which close removes. close must be called when done.
+func OpenStream(r io.Reader, br *bufio.Reader, gzipped bool) (rd *Reader, close func() error, err error) {
+	ra, size, closeFn, err := input(r, br, gzipped)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err = Open(ra, size)
+	if err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return rd, closeFn, nil
+}
+
+// input returns the Parquet file as an io.ReaderAt of size bytes.
+func input(r io.Reader, br *bufio.Reader, gzipped bool) (io.ReaderAt, int64, func() error, error) {
+	nothing := func() error { return nil }
+	if !gzipped {
+		switch f := r.(type) {
+		case *os.File:
+			if off, err := f.Seek(0, io.SeekCurrent); err == nil && off == int64(br.Buffered()) {
+				if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+					return f, st.Size(), nothing, nil
+				}
+			}
+		case *bytes.Reader:
+			if f.Size()-int64(f.Len()) == int64(br.Buffered()) {
+				return f, f.Size(), nothing, nil
+			}
+		}
+	}
+	tmp, err := os.CreateTemp("", "kiban-parquet-*")
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("parquetrec: copying the file to read it: %w", err)
+	}
+	remove := func() error {
+		return errors.Join(tmp.Close(), os.Remove(tmp.Name()))
+	}
+	size, err := io.Copy(tmp, br)
+	if err != nil {
+		remove()
+		return nil, 0, nil, fmt.Errorf("parquetrec: copying the file to read it: %w", err)
+	}
+	return tmp, size, remove, nil
 }
