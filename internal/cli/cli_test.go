@@ -33,7 +33,7 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestLint(t *testing.T) {
 	code, out, _ := run(t, "lint", "../../examples/acme")
-	if code != 0 || out != "ok: 9 teams, 25 services, 12 concerns, 8 SLOs, 1 journey in 14 files (0 warnings)\n" {
+	if code != 0 || out != "ok: 9 teams, 25 services, 12 concerns, 8 SLOs, 1 journey in 15 files (0 warnings)\n" {
 		t.Errorf("lint examples/acme = %d %q", code, out)
 	}
 
