@@ -150,13 +150,8 @@ func (s *source) readCSV() record {
 	for {
 		rec, err := s.cr.Read()
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line := pe.StartLine
-				if line == 0 {
-					line = pe.Line
-				}
-				return record{line: line, err: &focus.RowError{Line: line, Msg: "bad CSV: " + pe.Err.Error()}}
+			if re := focus.RecordsRowError(err); re != nil {
+				return record{line: re.Line, err: re}
 			}
 			return record{err: err}
 		}

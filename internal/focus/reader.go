@@ -290,11 +290,33 @@ func NewReader(r io.Reader) (*Reader, error) {
 // encoding/csv's Reader or a Parquet file read as text.
 type Records interface {
 	// Read returns the next row's fields, or io.EOF after the last. The
-	// slice may be reused by the next call.
+	// slice may be reused by the next call. An error that concerns one row
+	// only (a *csv.ParseError, or an error with a RowLine() int method)
+	// lets reading go on; any other is final.
 	Read() ([]string, error)
 	// FieldPos returns the line (the header being line 1) and column of
 	// field of the row last read.
 	FieldPos(field int) (line, column int)
+}
+
+// RecordsRowError returns the *RowError for an error of a Records source
+// that concerns one row, after which reading goes on: a *csv.ParseError,
+// or an error with a RowLine() int method (a Parquet value the schema does
+// not allow); nil for any other error.
+func RecordsRowError(err error) *RowError {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line := pe.StartLine
+		if line == 0 {
+			line = pe.Line
+		}
+		return &RowError{Line: line, Msg: "bad CSV: " + pe.Err.Error()}
+	}
+	var re interface{ RowLine() int }
+	if errors.As(err, &re) {
+		return &RowError{Line: re.RowLine(), Msg: err.Error()}
+	}
+	return nil
 }
 
 // NewRecordReader reads FOCUS rows from rows, whose columns are header,
@@ -447,13 +469,8 @@ func (r *Reader) Next() (*Row, error) {
 	for {
 		rec, err := r.cr.Read()
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line := pe.StartLine
-				if line == 0 {
-					line = pe.Line
-				}
-				return nil, &RowError{Line: line, Msg: "bad CSV: " + pe.Err.Error()}
+			if re := RecordsRowError(err); re != nil {
+				return nil, re
 			}
 			return nil, err
 		}

@@ -112,10 +112,15 @@ func (m *Model) Validate(r io.Reader, opt Options) (*Report, error) {
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
+			var row interface{ RowLine() int } // a Parquet value its schema does not allow
+			switch {
+			case errors.As(err, &pe):
+				v.malformed(pe.StartLine, pe.Err.Error())
+			case errors.As(err, &row):
+				v.malformed(row.RowLine(), err.Error())
+			default:
 				return nil, err
 			}
-			v.malformed(pe.StartLine, pe.Err.Error())
 			continue
 		}
 		line, _ := cr.FieldPos(0)

@@ -201,8 +201,8 @@ func (r *Reader) Header() []string { return append([]string(nil), r.header...) }
 //     infinities strings), JSON values are embedded when valid, everything
 //     else is a JSON string, NULL is null.
 //
-// An error that concerns one row (a value the schema does not allow) names
-// its line; Read can be called again to read the next row. An error reading
+// An error that concerns one row (a value the schema does not allow) is a
+// *RowError; Read can be called again to read the next row. An error reading
 // the file (a malformed page, a row group shorter than the footer says) is
 // returned by every later call.
 func (r *Reader) Read() (record []string, err error) {
@@ -220,10 +220,25 @@ func (r *Reader) Read() (record []string, err error) {
 	}
 	r.line++
 	if err := r.decode(row); err != nil {
-		return nil, fmt.Errorf("parquetrec: line %d: %w", r.line, err)
+		return nil, &RowError{Line: r.line, Err: err}
 	}
 	return r.record, nil
 }
+
+// RowError is an error in one row (a value its schema does not allow);
+// reading can go on with the next row.
+type RowError struct {
+	Line int // the row's line, the header being line 1
+	Err  error
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("parquetrec: line %d: %v", e.Line, e.Err) }
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// RowLine returns the row's line: readers of text records take an error
+// with this method as concerning one row.
+func (e *RowError) RowLine() int { return e.Line }
 
 // fail makes err the error of every later Read, and releases the row group
 // being read.

@@ -481,6 +481,10 @@ func TestReadRowError(t *testing.T) {
 		}
 		line, _ := r.FieldPos(1)
 		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) || re.RowLine() != line {
+				t.Errorf("line %d: %v is not a *RowError of its line", line, err)
+			}
 			got = append(got, fmt.Sprintf("%d: %v", line, err))
 			continue
 		}
