@@ -16,8 +16,10 @@ type rowsOf struct {
 
 type badValue struct{ line int }
 
-func (e badValue) Error() string { return fmt.Sprintf("line %d: a value the schema does not allow", e.line) }
-func (e badValue) RowLine() int  { return e.line }
+func (e badValue) Error() string {
+	return fmt.Sprintf("line %d: a value the schema does not allow", e.line)
+}
+func (e badValue) RowLine() int { return e.line }
 
 func (r *rowsOf) Read() ([]string, error) {
 	if r.i == len(r.rows) {
