@@ -47,6 +47,11 @@ func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop func()
 			b = b[:0]
 			final := false
 			for len(b) < cap(b) && !final {
+				select {
+				case <-done: // stopped: do not wait for a slow input
+					return
+				default:
+				}
 				row, err := rd.Next()
 				if err != nil {
 					var rowErr *focus.RowError

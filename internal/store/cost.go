@@ -183,25 +183,27 @@ func (tx *Tx) ImportCost(ctx context.Context, imp CostImport, data CostData) (in
 	}
 	var days []byte
 	if err := insertBatches(ctx, tx, `INSERT INTO cost_days (provider, billing_account, billing_period, service, team,
-		service_category, charge_category, currency, import_id, days) VALUES `, 10, len(groups),
+		service_category, charge_category, currency, import_id, first_day, last_day, days) VALUES `, 12, len(groups),
 		func(i int, args []any) []any {
 			g := &groups[i]
 			days = appendDays(days[:0], g.days)
+			first, last := dayBounds(g.days, g.BillingPeriod)
 			return append(args, g.Provider, g.BillingAccount, g.BillingPeriod, g.Service, g.Team, g.ServiceCategory,
-				g.ChargeCategory, g.Currency, id, string(days))
+				g.ChargeCategory, g.Currency, id, first, last, string(days))
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert daily cost: %w", err)
 	}
-	const resCols = 18
+	const resCols = 20
 	if err := insertBatches(ctx, tx, `INSERT INTO cost_resource_periods (provider, billing_account, billing_period, resource_id,
 		resource_name, sub_account, service, team, service_name, service_category, tagged, currency, billed, effective, list,
-		rows, import_id, days) VALUES `, resCols, len(months),
+		rows, import_id, first_day, last_day, days) VALUES `, resCols, len(months),
 		func(i int, args []any) []any {
 			r := &months[i]
 			days = appendDays(days[:0], r.Days)
+			first, last := dayBounds(r.Days, r.BillingPeriod)
 			return append(args, r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.ResourceName, r.SubAccount,
 				r.Service, r.Team, r.ServiceName, r.ServiceCategory, r.Tagged, r.Currency, r.Billed, r.Effective, r.List, r.Rows, id,
-				string(days))
+				first, last, string(days))
 		}); err != nil {
 		return 0, fmt.Errorf("store: insert resource cost: %w", err)
 	}
@@ -402,10 +404,7 @@ func (q CostQuery) conditions(dayColumn string) conditions {
 
 // CostDays returns the daily roll-ups matching q, by day.
 func (s *Store) CostDays(ctx context.Context, q CostQuery) ([]CostDaily, error) {
-	c, err := q.periodConditions()
-	if err != nil {
-		return nil, fmt.Errorf("store: cost days: %w", err)
-	}
+	c := q.dayConditions()
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, service, team, service_category,
 		charge_category, currency, days FROM cost_days`+c.where(), c.args...)
 	if err != nil {
@@ -499,22 +498,32 @@ func dayNumber(s string) (int32, bool) {
 	return era*146097 + doe, true
 }
 
-// periodConditions selects the billing periods that can hold the days of
-// q. A day is billed in its month's period or a later one (late
-// charges), and at most a few hours after its period (time zones): older
-// periods cannot hold it; later ones can.
-func (q CostQuery) periodConditions() (conditions, error) {
+// dayConditions selects the rows whose days can fall in [q.From, q.To):
+// the other conditions of q, and the bounds of each row's days.
+func (q CostQuery) dayConditions() conditions {
 	days := q
 	days.From, days.To = "", ""
 	c := days.conditions("")
 	if q.From != "" {
-		from, err := time.Parse(time.DateOnly, q.From)
-		if err != nil {
-			return c, fmt.Errorf("from %q is not a day", q.From)
-		}
-		c.add("billing_period >= $%d", time.Date(from.Year(), from.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
+		c.add("last_day >= $%d", q.From)
 	}
-	return c, nil
+	if q.To != "" {
+		c.add("first_day < $%d", q.To)
+	}
+	return c
+}
+
+// dayBounds returns the first and last of days, or the billing period's
+// first day when there are none.
+func dayBounds(days []CostDay, period string) (first, last string) {
+	if len(days) == 0 {
+		return period, period
+	}
+	first, last = days[0].Day, days[0].Day
+	for _, d := range days[1:] {
+		first, last = min(first, d.Day), max(last, d.Day)
+	}
+	return first, last
 }
 
 // holds reports whether day is in [q.From, q.To).
@@ -558,10 +567,7 @@ func groupDays(daily []CostDaily) ([]costGroup, error) {
 
 // CostResources returns the per-resource, per-day cost matching q.
 func (s *Store) CostResources(ctx context.Context, q CostQuery) ([]CostResource, error) {
-	c, err := q.periodConditions()
-	if err != nil {
-		return nil, fmt.Errorf("store: cost resources: %w", err)
-	}
+	c := q.dayConditions()
 	rows, err := s.db.QueryContext(ctx, `SELECT provider, billing_account, billing_period, resource_id, resource_name, sub_account,
 		service, team, service_name, service_category, tagged, currency, days FROM cost_resource_periods`+c.where(), c.args...)
 	if err != nil {

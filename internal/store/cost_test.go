@@ -70,3 +70,64 @@ func TestImportCostReplacesPeriods(t *testing.T) {
 		}
 	})
 }
+
+// TestCostDaysOutsideTheirPeriod reads days far from their billing
+// period's month, before and after it (a late credit, a misdated row):
+// ranges of days find them wherever they are billed.
+func TestCostDaysOutsideTheirPeriod(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		jan := CostPeriod{Provider: "AWS", BillingAccount: "111", BillingPeriod: "2026-01-01"}
+		daily := []CostDaily{costDay("2026-01-01", "2025-10-20", "api", "-3"), costDay("2026-01-01", "2026-01-15", "api", "5"),
+			costDay("2026-01-01", "2026-03-05", "api", "7")}
+		res := resourceMonth(CostResource{CostPeriod: jan, ResourceID: "r", Service: "api", Team: "team-api", Currency: "USD",
+			Billed: "9", Effective: "9", List: "9", Rows: 3}, "2025-10-20", "2026-01-15", "2026-03-05")
+		err := s.InTx(ctx, func(tx *Tx) error {
+			_, err := tx.ImportCost(ctx, CostImport{Source: "f.csv", Format: "focus-1.2", Periods: []CostPeriod{jan},
+				Totals: json.RawMessage(`{}`), Actor: "test"}, CostData{Daily: daily, ResourceMonths: []CostResourceMonth{res}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			from, to string
+			want     []string
+		}{
+			{"2026-03-01", "2026-04-01", []string{"2026-03-05"}},
+			{"2025-10-01", "2025-11-01", []string{"2025-10-20"}},
+			{"2026-01-01", "2026-02-01", []string{"2026-01-15"}},
+			{"2026-02-01", "2026-03-01", nil},
+			{"2025-01-01", "2027-01-01", []string{"2025-10-20", "2026-01-15", "2026-03-05"}},
+		} {
+			q := CostQuery{Team: "team-api", From: tc.from, To: tc.to}
+			days, err := s.CostDays(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := s.CostResources(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotDays, gotResources []string
+			for _, d := range days {
+				gotDays = append(gotDays, d.Day)
+			}
+			for _, r := range rs {
+				gotResources = append(gotResources, r.Day)
+			}
+			if fmt.Sprint(gotDays) != fmt.Sprint(tc.want) || fmt.Sprint(gotResources) != fmt.Sprint(tc.want) {
+				t.Errorf("%s to %s: days %v, resource days %v; want %v", tc.from, tc.to, gotDays, gotResources, tc.want)
+			}
+		}
+	})
+}
+
+// resourceMonth is a resource's month with a day of 3 for each of days.
+func resourceMonth(r CostResource, days ...string) CostResourceMonth {
+	m := CostResourceMonth{CostResource: r}
+	for _, d := range days {
+		m.Days = append(m.Days, CostDay{Day: d, Billed: "3", Effective: "3", List: "3", Rows: 1})
+	}
+	return m
+}

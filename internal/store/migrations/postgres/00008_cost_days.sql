@@ -6,6 +6,8 @@
 --
 -- cost_days: per billing period x service x team x provider x service
 -- category x charge category x currency (the views, budgets, anomalies).
+-- first_day and last_day bound the days a row holds, for the queries of a
+-- range of days.
 -- cost_resource_periods: per resource and billing period, with the
 -- period's sums (reports over whole months) and its days (other ranges,
 -- anomalies, monitoring guards); contracted cost is not kept per
@@ -22,15 +24,18 @@ CREATE TABLE cost_days (
     charge_category  TEXT NOT NULL,
     currency         TEXT NOT NULL,
     import_id        BIGINT NOT NULL,
+    first_day        TEXT NOT NULL,
+    last_day         TEXT NOT NULL,
     days             TEXT NOT NULL,
     PRIMARY KEY (provider, billing_account, billing_period, service, team, service_category, charge_category, currency)
 );
-CREATE INDEX cost_days_team_idx ON cost_days (team, billing_period);
-CREATE INDEX cost_days_service_idx ON cost_days (service, billing_period);
-CREATE INDEX cost_days_period_idx ON cost_days (billing_period);
+CREATE INDEX cost_days_team_idx ON cost_days (team, last_day);
+CREATE INDEX cost_days_service_idx ON cost_days (service, last_day);
+CREATE INDEX cost_days_last_day_idx ON cost_days (last_day);
 INSERT INTO cost_days (provider, billing_account, billing_period, service, team, service_category, charge_category, currency,
-    import_id, days)
+    import_id, first_day, last_day, days)
 SELECT provider, billing_account, billing_period, service, team, service_category, charge_category, currency, MAX(import_id),
+    MIN(day), MAX(day),
     string_agg(day || ' ' || billed || ' ' || effective || ' ' || list || ' ' || contracted || ' ' || rows, chr(10) ORDER BY day)
 FROM cost_daily
 GROUP BY provider, billing_account, billing_period, service, team, service_category, charge_category, currency;
@@ -54,17 +59,35 @@ CREATE TABLE cost_resource_periods (
     list             TEXT NOT NULL,
     rows             INTEGER NOT NULL,
     import_id        BIGINT NOT NULL,
+    first_day        TEXT NOT NULL,
+    last_day         TEXT NOT NULL,
     days             TEXT NOT NULL,
     PRIMARY KEY (provider, billing_account, billing_period, resource_id, sub_account, service, service_name, currency)
 );
 CREATE INDEX cost_resource_periods_team_idx ON cost_resource_periods (team, billing_period);
 CREATE INDEX cost_resource_periods_service_idx ON cost_resource_periods (service, billing_period);
 CREATE INDEX cost_resource_periods_period_idx ON cost_resource_periods (billing_period);
+CREATE INDEX cost_resource_periods_team_day_idx ON cost_resource_periods (team, last_day);
+CREATE INDEX cost_resource_periods_service_day_idx ON cost_resource_periods (service, last_day);
+CREATE INDEX cost_resource_periods_last_day_idx ON cost_resource_periods (last_day);
 
+-- Each resource's days are looked up by its key: without this index the
+-- copy below reads a whole billing period per resource.
+CREATE INDEX cost_resources_key_idx ON cost_resources (provider, billing_account, billing_period, resource_id, sub_account,
+    service, service_name, currency, day);
 INSERT INTO cost_resource_periods (provider, billing_account, billing_period, resource_id, resource_name, sub_account,
-    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id, days)
+    service, team, service_name, service_category, tagged, currency, billed, effective, list, rows, import_id,
+    first_day, last_day, days)
 SELECT m.provider, m.billing_account, m.billing_period, m.resource_id, m.resource_name, m.sub_account,
     m.service, m.team, m.service_name, m.service_category, m.tagged, m.currency, m.billed, m.effective, m.list, m.rows, m.import_id,
+    COALESCE((SELECT MIN(r.day) FROM cost_resources r
+     WHERE r.provider = m.provider AND r.billing_account = m.billing_account AND r.billing_period = m.billing_period
+       AND r.resource_id = m.resource_id AND r.sub_account = m.sub_account AND r.service = m.service
+       AND r.service_name = m.service_name AND r.currency = m.currency), m.billing_period),
+    COALESCE((SELECT MAX(r.day) FROM cost_resources r
+     WHERE r.provider = m.provider AND r.billing_account = m.billing_account AND r.billing_period = m.billing_period
+       AND r.resource_id = m.resource_id AND r.sub_account = m.sub_account AND r.service = m.service
+       AND r.service_name = m.service_name AND r.currency = m.currency), m.billing_period),
     COALESCE((SELECT string_agg(r.day || ' ' || r.billed || ' ' || r.effective || ' ' || r.list || ' 0 ' || r.rows, chr(10) ORDER BY r.day)
       FROM cost_resources r
      WHERE r.provider = m.provider AND r.billing_account = m.billing_account AND r.billing_period = m.billing_period
