@@ -158,6 +158,15 @@ type resourceKey struct {
 	provider, account, period, resource, subAccount, service, serviceName, currency string
 }
 
+// compareResourceKeys orders resources as the tables of cost per
+// resource are keyed.
+func compareResourceKeys(a, b resourceKey) int {
+	return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
+		strings.Compare(a.period, b.period), strings.Compare(a.resource, b.resource),
+		strings.Compare(a.subAccount, b.subAccount), strings.Compare(a.service, b.service),
+		strings.Compare(a.serviceName, b.serviceName), strings.Compare(a.currency, b.currency))
+}
+
 type commitmentKey struct {
 	provider, account, period, id, name, kind, category, status, charge, serviceCategory, currency string
 }
@@ -241,7 +250,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	}
 	var lastPeriodStart time.Time
 	lastPeriod := ""
-	next, stop := readAhead(rd)
+	next, stop, wait := readAhead(rd)
 	defer stop()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -338,7 +347,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 		}
 		t.add(row.ChargeCategory, row.BilledCost, row.EffectiveCost, row.ListCost)
 	}
-	stop()
+	wait()
 	res.Tolerated = rd.Tolerated()
 	for p := range periods {
 		res.Periods = append(res.Periods, p)
@@ -370,12 +379,7 @@ func Import(ctx context.Context, st *store.Store, r io.Reader, opts Options) (Re
 	}
 	// Rows in key order make the tables' B-trees grow at their end
 	// instead of splitting pages all over.
-	resourceKeys := slices.SortedFunc(maps.Keys(resources), func(a, b resourceKey) int {
-		return cmp.Or(strings.Compare(a.provider, b.provider), strings.Compare(a.account, b.account),
-			strings.Compare(a.period, b.period), strings.Compare(a.resource, b.resource),
-			strings.Compare(a.subAccount, b.subAccount), strings.Compare(a.service, b.service),
-			strings.Compare(a.serviceName, b.serviceName), strings.Compare(a.currency, b.currency))
-	})
+	resourceKeys := slices.SortedFunc(maps.Keys(resources), compareResourceKeys)
 	monthRows := make([]store.CostResourceMonth, 0, len(resources))
 	for _, k := range resourceKeys {
 		s := resources[k]
@@ -460,16 +464,15 @@ func allocate(res *ownership.Resolver, row *focus.Row) allocation {
 // serves callers that write roll-ups of their own.
 func ResourceMonths(days []store.CostResource) []store.CostResourceMonth {
 	type group struct {
-		m     store.CostResourceMonth
-		sums  [3]total
-		order int
+		m    store.CostResourceMonth
+		sums [3]total
 	}
 	groups := map[resourceKey]*group{}
 	for _, r := range days {
 		k := resourceKey{r.Provider, r.BillingAccount, r.BillingPeriod, r.ResourceID, r.SubAccount, r.Service, r.ServiceName, r.Currency}
 		g := groups[k]
 		if g == nil {
-			g = &group{m: store.CostResourceMonth{CostResource: r}, order: len(groups)}
+			g = &group{m: store.CostResourceMonth{CostResource: r}}
 			g.m.Day, g.m.Rows = "", 0
 			groups[k] = g
 		}
@@ -480,16 +483,11 @@ func ResourceMonths(days []store.CostResource) []store.CostResourceMonth {
 		g.m.Days = append(g.m.Days, store.CostDay{Day: r.Day, Billed: r.Billed, Effective: r.Effective, List: r.List, Rows: r.Rows})
 	}
 	out := make([]store.CostResourceMonth, 0, len(groups))
-	for _, g := range groups {
+	for _, k := range slices.SortedFunc(maps.Keys(groups), compareResourceKeys) {
+		g := groups[k]
 		g.m.Billed, g.m.Effective, g.m.List = g.sums[0].String(), g.sums[1].String(), g.sums[2].String()
 		slices.SortFunc(g.m.Days, func(a, b store.CostDay) int { return strings.Compare(a.Day, b.Day) })
 		out = append(out, g.m)
 	}
-	slices.SortFunc(out, func(a, b store.CostResourceMonth) int {
-		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.BillingAccount, b.BillingAccount),
-			strings.Compare(a.BillingPeriod, b.BillingPeriod), strings.Compare(a.ResourceID, b.ResourceID),
-			strings.Compare(a.SubAccount, b.SubAccount), strings.Compare(a.Service, b.Service),
-			strings.Compare(a.ServiceName, b.ServiceName), strings.Compare(a.Currency, b.Currency))
-	})
 	return out
 }

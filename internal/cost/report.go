@@ -294,7 +294,7 @@ func sharedServices(c *catalog.Catalog) map[string]*catalog.SharedCost {
 // Only the days of team and service (when set) are returned, and shares
 // that go elsewhere are not computed unless the last share needs them.
 func splitShared(days []store.CostDaily, shared map[string]*catalog.SharedCost, c *catalog.Catalog, team, service string) []store.CostDaily {
-	keep := func(t, s string) bool { return (team == "" || t == team) && (service == "" || s == service) }
+	keep := func(t, s string) bool { return selects(team, service, t, s) }
 	// The direct effective cost of the services that receive shares in
 	// proportion to it, by month.
 	proportional := map[string]bool{}
@@ -427,7 +427,7 @@ func sharedDays(ctx context.Context, st *store.Store, q store.CostQuery, shared 
 	}
 	days = slices.Grow(days, len(more))
 	for _, d := range more {
-		if (q.Team == "" || d.Team == q.Team) && (q.Service == "" || d.Service == q.Service) {
+		if selects(q.Team, q.Service, d.Team, d.Service) {
 			continue // read already
 		}
 		days = append(days, d)
@@ -464,13 +464,19 @@ func shareWeights(sc *catalog.SharedCost, own map[[2]string]*total, month string
 	return sc.To, ws
 }
 
+// selects reports whether the cost of a team's service belongs to a
+// selection of team and service (either empty: any).
+func selects(team, service, costTeam, costService string) bool {
+	return (team == "" || costTeam == team) && (service == "" || costService == service)
+}
+
 func selectDays(days []store.CostDaily, team, service string) []store.CostDaily {
 	if team == "" && service == "" {
 		return days
 	}
 	out := days[:0]
 	for _, d := range days {
-		if (team == "" || d.Team == team) && (service == "" || d.Service == service) {
+		if selects(team, service, d.Team, d.Service) {
 			out = append(out, d)
 		}
 	}

@@ -29,7 +29,7 @@ import (
 // are floats).
 
 var costFuncs = template.FuncMap{
-	"pct1":   func(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" },
+	"pct1":   pct1,
 	"mul100": func(r float64) float64 { return r * 100 },
 }
 
@@ -126,12 +126,15 @@ type costGuard struct {
 	TeamURL     string
 }
 
+// pct1 writes a percentage with one decimal.
+func pct1(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
+
 // pctOf writes a share as a percentage with one decimal, "—" when nil.
 func pctOf(f *float64) string {
 	if f == nil {
 		return "—"
 	}
-	return strconv.FormatFloat(*f*100, 'f', 1, 64) + "%"
+	return pct1(*f * 100)
 }
 
 // Org, TeamView and ServiceView say which view this is.
