@@ -22,11 +22,15 @@ const (
 // readAhead reads rows from rd on a goroutine of its own, in batches,
 // so parsing the file runs beside the aggregation on a second core.
 // next returns the rows and errors in order, like rd.Next; a Row is valid
-// until the next call. stop ends the reading early and must be called
-// before rd is used again (e.g. for Tolerated) unless next has returned a
-// final error. Reading stops after the first error that is not a
+// until the next call. Reading stops after the first error that is not a
 // *focus.RowError, which next returns last.
-func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop func()) {
+//
+// stop ends the reading early without waiting: the goroutine returns
+// after the row it is reading, which on a stalled stream may be when the
+// stream is closed. wait returns once the goroutine has; after next has
+// returned a final error that is at once, and rd may be used again (e.g.
+// for Tolerated).
+func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop, wait func()) {
 	full := make(chan []readItem, readBatches)
 	free := make(chan []readItem, readBatches+1)
 	for range readBatches + 1 {
@@ -46,7 +50,9 @@ func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop func()
 			}
 			b = b[:0]
 			final := false
-			for len(b) < cap(b) && !final {
+			// An error is handed over at once, without waiting for the
+			// batch to fill: the import may stop on it.
+			for failed := false; len(b) < cap(b) && !failed; {
 				select {
 				case <-done: // stopped: do not wait for a slow input
 					return
@@ -56,6 +62,7 @@ func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop func()
 				if err != nil {
 					var rowErr *focus.RowError
 					final = !errors.As(err, &rowErr)
+					failed = true
 					b = append(b, readItem{err: err})
 					continue
 				}
@@ -98,7 +105,7 @@ func readAhead(rd billconv.Reader) (next func() (*focus.Row, error), stop func()
 		default:
 			close(done)
 		}
-		<-finished
 	}
-	return next, stop
+	wait = func() { <-finished }
+	return next, stop, wait
 }
